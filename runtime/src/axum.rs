@@ -1,0 +1,101 @@
+//! axum 0.8: the guard and `Claims` as extractors, `Rejection` as a response.
+//!
+//! The verifier is the request extension of type [`Verifier`] when the application adds one
+//! (`Router::layer(Extension(verifier))`), and [`Verifier::global`] otherwise.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+
+use crate::private::{Guard, HandlerPolicy, Reply, Verified};
+use crate::{Claims, Policy, Rejection, RejectionKind, Verifier};
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.to_response().into_response()
+    }
+}
+
+fn verifier(parts: &Parts) -> &Verifier {
+    parts
+        .extensions
+        .get::<Verifier>()
+        .unwrap_or_else(|| Verifier::global())
+}
+
+impl<S, P> FromRequestParts<S> for Guard<P>
+where
+    S: Send + Sync,
+    P: HandlerPolicy,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match verifier(parts).authorize(&parts.headers, &P::POLICY) {
+            Ok(verified) => {
+                parts
+                    .extensions
+                    .insert(verified.map_or(Verified::Public, Verified::Token));
+                Ok(Guard::new())
+            }
+            Err(rejection) => Err(render(P::on_reject(rejection))),
+        }
+    }
+}
+
+fn render(reply: Reply) -> Response {
+    match reply {
+        Reply::Default(rejection) => rejection.into_response(),
+        Reply::Axum(response) => response,
+        #[cfg(feature = "actix-web")]
+        Reply::Actix(_) => {
+            // An `on_reject` written for actix-web on an axum handler: still refuse.
+            #[cfg(feature = "tracing")]
+            tracing::error!(target: "scw_private", "`on_reject` returned an actix-web response to an axum handler");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The verified claims of a request.
+///
+/// Behind `#[scw_private]` they are the ones its check found, so the token is verified once.
+/// On a handler without the attribute the extractor verifies the request itself with the
+/// default [`Policy`].
+impl<S: Send + Sync> FromRequestParts<S> for Claims {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Verified>() {
+            Some(Verified::Token(claims)) => return Ok(claims.clone()),
+            // Let through as public: there is no token to have claims from.
+            Some(Verified::Public) => return Err(Rejection::missing()),
+            None => {}
+        }
+        match verifier(parts).authorize(&parts.headers, &Policy::new())? {
+            Some(claims) => Ok(claims),
+            // Unreachable with `Policy::new()`, which never lets a request through untokened.
+            None => Err(Rejection::missing()),
+        }
+    }
+}
+
+/// `Option<Claims>`: `None` when a `public_if_env` check let the request through without a
+/// token, or, on a handler without the attribute, when the request carries no token. A token
+/// that is present but refused is still a refusal.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Claims {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        match parts.extensions.get::<Verified>() {
+            Some(Verified::Token(claims)) => return Ok(Some(claims.clone())),
+            Some(Verified::Public) => return Ok(None),
+            None => {}
+        }
+        match verifier(parts).authorize(&parts.headers, &Policy::new()) {
+            Ok(claims) => Ok(claims),
+            Err(rejection) if rejection.kind() == RejectionKind::MissingCredentials => Ok(None),
+            Err(rejection) => Err(rejection),
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The public key that verifies tokens: PEM text in, a checked RSA key out.
+
+use std::fmt;
+
+use base64::Engine as _;
+use jsonwebtoken::DecodingKey;
+
+use crate::der::{self, DerError};
+
+/// The smallest modulus accepted. Smaller RSA keys can be factored; the platform uses 2048 and up.
+pub const MIN_KEY_BITS: usize = 2048;
+/// The largest modulus accepted, which is also the largest the crypto backends verify with.
+pub const MAX_KEY_BITS: usize = 8192;
+
+/// An RSA public key, proven at load time to be one and to be large enough.
+#[derive(Clone)]
+pub struct PublicKey {
+    decoding: DecodingKey,
+    bits: usize,
+}
+
+impl PublicKey {
+    /// Parses a PEM public key as the platform injects it in `SCW_PUBLIC_KEY`.
+    ///
+    /// Accepts PKCS#1 (`BEGIN RSA PUBLIC KEY`) and SPKI (`BEGIN PUBLIC KEY`) and undoes what
+    /// environment variables do to PEM text: surrounding quotes and whitespace, literal `\n`
+    /// escapes, CRLF line ends, and line breaks turned into spaces. Exactly one PEM block is
+    /// allowed. Private keys, certificates, non-RSA keys and RSA keys under 2048 bits are
+    /// refused with an error that says which.
+    ///
+    /// ```
+    /// # let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    /// let key = scw_private::PublicKey::from_pem(pem)?;
+    /// assert_eq!(key.bits(), 2048);
+    /// # Ok::<(), scw_private::KeyError>(())
+    /// ```
+    pub fn from_pem(text: &str) -> Result<Self, KeyError> {
+        let text = normalize(text);
+        if text.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        let block = single_block(&text)?;
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(block.body.as_bytes())
+            .map_err(|_| KeyError::InvalidBase64)?;
+        let pkcs1 = match block.label {
+            "RSA PUBLIC KEY" => der.as_slice(),
+            "PUBLIC KEY" => der::spki_to_pkcs1(&der).map_err(KeyError::from)?,
+            label if label.ends_with("PRIVATE KEY") => return Err(KeyError::PrivateKey),
+            label if label.ends_with("CERTIFICATE") => return Err(KeyError::Certificate),
+            label => return Err(KeyError::UnsupportedLabel(label.to_owned())),
+        };
+        let components = der::pkcs1(pkcs1).map_err(KeyError::from)?;
+        let bits = components.bits();
+        if bits < MIN_KEY_BITS {
+            return Err(KeyError::TooSmall { bits });
+        }
+        if bits > MAX_KEY_BITS {
+            return Err(KeyError::TooLarge { bits });
+        }
+        // An even modulus or an exponent below 3 is no RSA key anyone generated honestly.
+        let odd = |n: &[u8]| n.last().is_some_and(|b| b & 1 == 1);
+        if !odd(components.modulus) || !odd(components.exponent) || components.exponent == [1] {
+            return Err(KeyError::InvalidDer);
+        }
+        Ok(Self {
+            decoding: DecodingKey::from_rsa_der(pkcs1),
+            bits,
+        })
+    }
+
+    /// The size of the modulus in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
+    }
+
+    pub(crate) fn decoding_key(&self) -> &DecodingKey {
+        &self.decoding
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Public, but there is no reason to print key material into logs.
+        f.debug_struct("PublicKey")
+            .field("bits", &self.bits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a public key was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// No key was given (the variable is unset).
+    Missing,
+    /// The value is empty or only whitespace.
+    Empty,
+    /// No `-----BEGIN ...-----` line.
+    NoPemBlock,
+    /// More than one PEM block.
+    MultiplePemBlocks(usize),
+    /// A `BEGIN` line without its matching `END` line.
+    Unterminated,
+    /// Text other than whitespace around the PEM block.
+    TextOutsideBlock,
+    /// A private key where the public key belongs.
+    PrivateKey,
+    /// A certificate where the public key belongs.
+    Certificate,
+    /// A PEM block of another kind.
+    UnsupportedLabel(String),
+    /// A public key for another algorithm than RSA.
+    NotRsa,
+    /// The body of the block is not base64.
+    InvalidBase64,
+    /// The body is not a well-formed RSA public key.
+    InvalidDer,
+    /// An RSA key smaller than [`MIN_KEY_BITS`].
+    TooSmall {
+        /// The size of its modulus.
+        bits: usize,
+    },
+    /// An RSA key larger than [`MAX_KEY_BITS`].
+    TooLarge {
+        /// The size of its modulus.
+        bits: usize,
+    },
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("no public key is set"),
+            Self::Empty => f.write_str("the public key is empty"),
+            Self::NoPemBlock => f.write_str("not a PEM key: no `-----BEGIN ...-----` line"),
+            Self::MultiplePemBlocks(n) => {
+                write!(f, "{n} PEM blocks found; give exactly one public key")
+            }
+            Self::Unterminated => f.write_str("the PEM block has no matching `-----END ...-----` line"),
+            Self::TextOutsideBlock => f.write_str("unexpected text around the PEM block"),
+            Self::PrivateKey => {
+                f.write_str("this is a private key; give the public key (`BEGIN RSA PUBLIC KEY` or `BEGIN PUBLIC KEY`)")
+            }
+            Self::Certificate => {
+                f.write_str("this is a certificate; give the public key (`BEGIN RSA PUBLIC KEY` or `BEGIN PUBLIC KEY`)")
+            }
+            Self::UnsupportedLabel(label) => write!(
+                f,
+                "unsupported PEM block `{label}`; expected `RSA PUBLIC KEY` or `PUBLIC KEY`"
+            ),
+            Self::NotRsa => f.write_str("not an RSA key; tokens are signed with RS256"),
+            Self::InvalidBase64 => f.write_str("the PEM body is not valid base64"),
+            Self::InvalidDer => f.write_str("the PEM body is not a well-formed RSA public key"),
+            Self::TooSmall { bits } => {
+                write!(f, "the RSA key has {bits} bits; at least {MIN_KEY_BITS} are required")
+            }
+            Self::TooLarge { bits } => {
+                write!(f, "the RSA key has {bits} bits; at most {MAX_KEY_BITS} are supported")
+            }
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+impl From<DerError> for KeyError {
+    fn from(error: DerError) -> Self {
+        match error {
+            DerError::Malformed => Self::InvalidDer,
+            DerError::NotRsa => Self::NotRsa,
+        }
+    }
+}
+
+/// Undoes what shells, `.env` files and container consoles do to a multi-line value.
+fn normalize(text: &str) -> String {
+    let mut text = text.trim();
+    for quote in ['"', '\''] {
+        if let Some(inner) = text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)) {
+            text = inner.trim();
+            break;
+        }
+    }
+    text.replace("\\r\\n", "\n")
+        .replace("\\n", "\n")
+        .replace("\\r", "\n")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+}
+
+struct Block<'a> {
+    label: &'a str,
+    /// The base64 body with all whitespace removed.
+    body: String,
+}
+
+const BEGIN: &str = "-----BEGIN ";
+const DASHES: &str = "-----";
+
+/// Finds the one PEM block in `text`, without relying on line breaks, which may have become
+/// spaces on the way.
+fn single_block(text: &str) -> Result<Block<'_>, KeyError> {
+    match text.matches(BEGIN).count() {
+        0 => return Err(KeyError::NoPemBlock),
+        1 => {}
+        n => return Err(KeyError::MultiplePemBlocks(n)),
+    }
+    let start = text.find(BEGIN).unwrap_or_default();
+    if !text[..start].trim().is_empty() {
+        return Err(KeyError::TextOutsideBlock);
+    }
+    let after_begin = &text[start + BEGIN.len()..];
+    let label_end = after_begin.find(DASHES).ok_or(KeyError::NoPemBlock)?;
+    let label = &after_begin[..label_end];
+    if label.is_empty() || label.contains('\n') {
+        return Err(KeyError::NoPemBlock);
+    }
+    let rest = &after_begin[label_end + DASHES.len()..];
+    let end_line = format!("-----END {label}-----");
+    let body_end = rest.find(&end_line).ok_or(KeyError::Unterminated)?;
+    if !rest[body_end + end_line.len()..].trim().is_empty() {
+        return Err(KeyError::TextOutsideBlock);
+    }
+    let body = rest[..body_end]
+        .split_ascii_whitespace()
+        .collect::<String>();
+    Ok(Block { label, body })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PKCS1: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    const SPKI: &str = include_str!("../../test-keys/rsa2048-a.spki.pem");
+
+    fn load(text: &str) -> Result<usize, KeyError> {
+        PublicKey::from_pem(text).map(|key| key.bits())
+    }
+
+    #[test]
+    fn accepts_pkcs1_and_spki_of_the_same_key() {
+        assert_eq!(load(PKCS1), Ok(2048));
+        assert_eq!(load(SPKI), Ok(2048));
+        assert_eq!(
+            load(include_str!("../../test-keys/rsa4096.pkcs1.pem")),
+            Ok(4096)
+        );
+    }
+
+    #[test]
+    fn undoes_what_environment_variables_do_to_pem() {
+        let escaped = PKCS1.trim().replace('\n', "\\n");
+        let crlf = PKCS1.replace('\n', "\r\n");
+        let spaces = PKCS1.trim().replace('\n', " ");
+        let cases = [
+            escaped.clone(),
+            format!("\"{escaped}\""),
+            format!("'{}'", PKCS1),
+            format!("  \n{PKCS1}\n\n  "),
+            crlf,
+            spaces,
+            PKCS1.trim().replace('\n', "\\r\\n"),
+        ];
+        for case in cases {
+            assert_eq!(load(&case), Ok(2048), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn says_what_is_wrong_with_a_refused_key() {
+        let private = include_str!("../../test-keys/rsa2048-a.private.pem");
+        let pkcs8 = include_str!("../../test-keys/rsa2048-a.pkcs8-private.pem");
+        let cases: &[(&str, KeyError)] = &[
+            ("", KeyError::Empty),
+            ("  \n ", KeyError::Empty),
+            ("\"\"", KeyError::Empty),
+            ("not a key", KeyError::NoPemBlock),
+            (private, KeyError::PrivateKey),
+            (pkcs8, KeyError::PrivateKey),
+            (
+                include_str!("../../test-keys/rsa2048-a.cert.pem"),
+                KeyError::Certificate,
+            ),
+            (
+                include_str!("../../test-keys/ec.spki.pem"),
+                KeyError::NotRsa,
+            ),
+            (
+                include_str!("../../test-keys/ed25519.spki.pem"),
+                KeyError::NotRsa,
+            ),
+            (
+                include_str!("../../test-keys/rsa1024.pkcs1.pem"),
+                KeyError::TooSmall { bits: 1024 },
+            ),
+            (
+                "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n",
+                KeyError::Unterminated,
+            ),
+            (
+                "-----BEGIN RSA PUBLIC KEY-----\n!!!!\n-----END RSA PUBLIC KEY-----",
+                KeyError::InvalidBase64,
+            ),
+            (
+                "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----",
+                KeyError::InvalidDer,
+            ),
+            (
+                "-----BEGIN EC PUBLIC KEY-----\nAAAA\n-----END EC PUBLIC KEY-----",
+                KeyError::UnsupportedLabel("EC PUBLIC KEY".into()),
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(load(text).as_ref(), Err(expected), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_anything_but_exactly_one_block() {
+        let two = format!("{PKCS1}{SPKI}");
+        assert_eq!(load(&two), Err(KeyError::MultiplePemBlocks(2)));
+        assert_eq!(
+            load(&format!("garbage\n{PKCS1}")),
+            Err(KeyError::TextOutsideBlock)
+        );
+        assert_eq!(
+            load(&format!("{PKCS1}\ngarbage")),
+            Err(KeyError::TextOutsideBlock)
+        );
+        let mismatched = PKCS1.replace("END RSA PUBLIC KEY", "END PUBLIC KEY");
+        assert_eq!(load(&mismatched), Err(KeyError::Unterminated));
+    }
+
+    #[test]
+    fn a_blank_line_inside_the_body_is_tolerated() {
+        let with_blank = PKCS1.replacen('\n', "\n\n", 2);
+        assert_eq!(load(&with_blank), Ok(2048));
+    }
+
+    #[test]
+    fn messages_never_contain_key_material() {
+        let body_line = PKCS1.lines().nth(1).unwrap();
+        let broken = PKCS1.replace("-----END RSA PUBLIC KEY-----", "");
+        let message = PublicKey::from_pem(&broken).unwrap_err().to_string();
+        assert!(!message.contains(body_line), "{message}");
+        assert!(!format!("{:?}", PublicKey::from_pem(PKCS1).unwrap()).contains(body_line));
+    }
+}

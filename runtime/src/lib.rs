@@ -1,0 +1,98 @@
+//! Protect HTTP handlers of a [Scaleway Serverless Container] in *private* mode with one
+//! attribute.
+//!
+//! A private container receives a JWT with every request, issued by the platform for its
+//! namespace or for the container itself. This crate verifies it: RS256 against the key the
+//! platform injects in `SCW_PUBLIC_KEY`, the time claims, and the scope rule (which token may
+//! call which container). It fails closed: on any doubt a protected handler does not run.
+//!
+//! [Scaleway Serverless Container]: https://www.scaleway.com/en/serverless-containers/
+//!
+//! # Usage
+//!
+//! The crate is framework-neutral at its core: a [`Verifier`] checks a request's headers
+//! against a [`Policy`] and returns the verified [`Claims`] or a [`Rejection`] that renders as
+//! an RFC 6750 response.
+//!
+//! ```
+//! use scw_private::{Policy, RejectionKind, Verifier};
+//!
+//! let verifier = Verifier::builder()
+//!     .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+//!     .namespace_id("11111111-1111-1111-1111-111111111111")
+//!     .container_id("22222222-2222-2222-2222-222222222222")
+//!     .build()?;
+//!
+//! let mut headers = http::HeaderMap::new();
+//! headers.insert("x-auth-token", "not-a-jwt".parse().unwrap());
+//! let refusal = verifier.authorize(&headers, &Policy::new()).unwrap_err();
+//! assert_eq!(refusal.kind(), RejectionKind::InvalidToken);
+//! assert_eq!(refusal.status(), 401);
+//! # Ok::<(), scw_private::ConfigError>(())
+//! ```
+//!
+//! On the platform, [`Verifier::global`] reads everything from the environment on first use:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `SCW_PUBLIC_KEY` | PEM public key that verifies tokens (PKCS#1 or SPKI) |
+//! | `SCW_NAMESPACE_ID` | this container's namespace |
+//! | `SCW_APPLICATION_ID` | this container |
+//! | `SCW_PUBLIC` | `true` when the container is public (anything else: private) |
+//!
+//! # Responses
+//!
+//! | class | status | `WWW-Authenticate` | body `error` |
+//! |---|---|---|---|
+//! | [`MissingCredentials`](RejectionKind::MissingCredentials) | 401 | `Bearer realm="scw-private"` | `missing_token` |
+//! | [`InvalidRequest`](RejectionKind::InvalidRequest) | 400 | `..., error="invalid_request", error_description="..."` | `invalid_request` |
+//! | [`InvalidToken`](RejectionKind::InvalidToken) | 401 | `..., error="invalid_token", error_description="..."` | `invalid_token` |
+//! | [`InsufficientScope`](RejectionKind::InsufficientScope) | 403 | `..., error="insufficient_scope", error_description="..."` | `insufficient_scope` |
+//! | [`Misconfigured`](RejectionKind::Misconfigured) | 500 | `Bearer realm="scw-private"` | `server_error` |
+//!
+//! # Features
+//!
+//! - `aws-lc-rs` (default): verify signatures with aws-lc-rs. `rust-crypto`: the pure-Rust
+//!   `rsa` crate instead. With both, aws-lc-rs is used and nothing panics.
+//! - `tracing` (default): one event per refusal with its class and reason; misconfiguration at
+//!   error level, at most once a minute. Never a token or a key.
+//! - `axum`, `actix-web`: the extractors `#[scw_private]` relies on, and `Claims` as an
+//!   extractor.
+#![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod claims;
+mod config;
+mod crypto;
+mod der;
+mod extract;
+mod key;
+mod log;
+mod platform;
+mod policy;
+mod private;
+mod rejection;
+mod scope;
+mod token;
+mod verifier;
+
+#[cfg(feature = "actix-web")]
+mod actix;
+#[cfg(feature = "axum")]
+mod axum;
+
+pub use crate::claims::{Claims, TokenKind};
+pub use crate::config::ConfigError;
+pub use crate::extract::{MAX_TOKEN_BYTES, RequestHeaders};
+pub use crate::key::{KeyError, MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
+pub use crate::platform::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY};
+pub use crate::policy::Policy;
+pub use crate::rejection::{REALM, Rejection, RejectionKind};
+pub use crate::scope::Scope;
+pub use crate::verifier::{DEFAULT_HEADERS, Verifier, VerifierBuilder, preflight};
+
+#[doc(hidden)]
+pub mod __private {
+    //! Not public API: what `#[scw_private]` expansions name. May change in any release.
+    pub use crate::private::*;
+}

@@ -1,0 +1,160 @@
+//! What the platform tells a container about itself, read from its environment.
+
+use crate::config::ConfigError;
+use crate::key::{KeyError, PublicKey};
+
+/// PEM public key that verifies the tokens.
+pub const ENV_PUBLIC_KEY: &str = "SCW_PUBLIC_KEY";
+/// The current namespace id.
+pub const ENV_NAMESPACE_ID: &str = "SCW_NAMESPACE_ID";
+/// The current container id.
+pub const ENV_CONTAINER_ID: &str = "SCW_APPLICATION_ID";
+/// `true` when the container is public.
+pub const ENV_PUBLIC: &str = "SCW_PUBLIC";
+
+/// The key, ids and privacy a verifier checks against, each already settled: an error here is
+/// reported on every protected request, never mistaken for a value.
+#[derive(Clone, Debug)]
+pub(crate) struct Platform {
+    pub(crate) key: Result<PublicKey, ConfigError>,
+    pub(crate) namespace_id: Result<String, ConfigError>,
+    pub(crate) container_id: Result<String, ConfigError>,
+    pub(crate) public: bool,
+}
+
+/// An environment variable: `Ok(None)` when unset, an error when not UTF-8.
+pub(crate) type Lookup<'a> = &'a dyn Fn(&'static str) -> Result<Option<String>, ConfigError>;
+
+/// Reads the process environment.
+pub(crate) fn env_var(name: &'static str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode { variable: name }),
+    }
+}
+
+const KEY_ORIGIN: &str = "`SCW_PUBLIC_KEY`";
+
+impl Platform {
+    /// Settles everything from `lookup`, which is the process environment outside tests.
+    pub(crate) fn from_lookup(lookup: Lookup<'_>) -> Self {
+        let key = lookup(ENV_PUBLIC_KEY).and_then(|pem| {
+            let pem = pem.ok_or(KeyError::Missing);
+            pem.and_then(|pem| PublicKey::from_pem(&pem))
+                .map_err(|error| ConfigError::Key {
+                    origin: KEY_ORIGIN,
+                    error,
+                })
+        });
+        let id = |name, missing: ConfigError| {
+            lookup(name).and_then(|id| id.filter(|id| !id.is_empty()).ok_or(missing))
+        };
+        Self {
+            key,
+            namespace_id: id(
+                ENV_NAMESPACE_ID,
+                ConfigError::MissingNamespaceId {
+                    origin: "`SCW_NAMESPACE_ID`",
+                },
+            ),
+            container_id: id(
+                ENV_CONTAINER_ID,
+                ConfigError::MissingContainerId {
+                    origin: "`SCW_APPLICATION_ID`",
+                },
+            ),
+            // Public only when the platform says exactly so; unset, unreadable or anything
+            // else is private.
+            public: matches!(lookup(ENV_PUBLIC), Ok(Some(value)) if value.trim().eq_ignore_ascii_case("true")),
+        }
+    }
+
+    pub(crate) fn from_env() -> Self {
+        Self::from_lookup(&env_var)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn platform(vars: &[(&'static str, &str)]) -> Platform {
+        let vars: HashMap<_, _> = vars.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        Platform::from_lookup(&|name| Ok(vars.get(name).cloned()))
+    }
+
+    const PEM: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+
+    #[test]
+    fn reads_everything_the_platform_injects() {
+        let p = platform(&[
+            (ENV_PUBLIC_KEY, PEM),
+            (ENV_NAMESPACE_ID, "ns"),
+            (ENV_CONTAINER_ID, "ct"),
+            (ENV_PUBLIC, "false"),
+        ]);
+        assert_eq!(p.key.unwrap().bits(), 2048);
+        assert_eq!(p.namespace_id.unwrap(), "ns");
+        assert_eq!(p.container_id.unwrap(), "ct");
+        assert!(!p.public);
+    }
+
+    #[test]
+    fn public_only_when_exactly_true() {
+        for value in ["true", "TRUE", " True\n"] {
+            assert!(platform(&[(ENV_PUBLIC, value)]).public, "{value:?}");
+        }
+        for value in ["", "1", "yes", "false", "truee", "t rue"] {
+            assert!(!platform(&[(ENV_PUBLIC, value)]).public, "{value:?}");
+        }
+        assert!(!platform(&[]).public, "unset is private");
+        let unreadable = Platform::from_lookup(&|_| {
+            Err(ConfigError::NotUnicode {
+                variable: ENV_PUBLIC,
+            })
+        });
+        assert!(!unreadable.public, "unreadable is private");
+    }
+
+    #[test]
+    fn missing_or_empty_values_are_errors_not_empty_strings() {
+        let p = platform(&[(ENV_NAMESPACE_ID, "")]);
+        assert_eq!(
+            p.namespace_id.unwrap_err(),
+            ConfigError::MissingNamespaceId {
+                origin: "`SCW_NAMESPACE_ID`"
+            }
+        );
+        assert!(matches!(
+            p.container_id,
+            Err(ConfigError::MissingContainerId { .. })
+        ));
+        assert_eq!(
+            p.key.unwrap_err(),
+            ConfigError::Key {
+                origin: KEY_ORIGIN,
+                error: KeyError::Missing
+            }
+        );
+    }
+
+    #[test]
+    fn an_unreadable_variable_is_an_error() {
+        let p = Platform::from_lookup(&|name| Err(ConfigError::NotUnicode { variable: name }));
+        assert_eq!(
+            p.key.unwrap_err(),
+            ConfigError::NotUnicode {
+                variable: ENV_PUBLIC_KEY
+            }
+        );
+        assert_eq!(
+            p.namespace_id.unwrap_err(),
+            ConfigError::NotUnicode {
+                variable: ENV_NAMESPACE_ID
+            }
+        );
+    }
+}

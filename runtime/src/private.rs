@@ -1,0 +1,65 @@
+//! What `#[scw_private]` expansions name. Not public API: it may change in any release.
+
+use std::marker::PhantomData;
+
+pub use crate::policy::Policy;
+pub use crate::scope::Scope;
+use crate::{Claims, Rejection};
+
+/// The fixed requirements of one protected handler, implemented by a type the macro generates.
+pub trait HandlerPolicy: 'static {
+    /// What the handler requires.
+    const POLICY: Policy;
+
+    /// Turns a refusal into a response: the RFC 6750 one unless `on_reject` was given.
+    fn on_reject(rejection: Rejection) -> Reply {
+        Reply::Default(rejection)
+    }
+}
+
+/// The extractor the macro puts first in a protected handler's parameters, so the token is
+/// checked before any other extractor runs (and before any body is read).
+pub struct Guard<P>(PhantomData<fn() -> P>);
+
+impl<P> Guard<P> {
+    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+/// What the guard found, left in the request's extensions for the [`Claims`] extractor.
+#[derive(Clone, Debug)]
+pub enum Verified {
+    /// A token verified and granted access.
+    Token(Claims),
+    /// The container is public and the handler allows that.
+    Public,
+}
+
+/// A refusal turned into a response of one of the supported frameworks.
+#[non_exhaustive]
+pub enum Reply {
+    /// The RFC 6750 response.
+    Default(Rejection),
+    /// An `on_reject` function's axum response.
+    #[cfg(feature = "axum")]
+    Axum(axum::response::Response),
+    /// An `on_reject` function's actix-web response.
+    #[cfg(feature = "actix-web")]
+    Actix(actix_web::HttpResponse),
+}
+
+#[cfg(feature = "axum")]
+impl From<axum::response::Response> for Reply {
+    fn from(response: axum::response::Response) -> Self {
+        Self::Axum(response)
+    }
+}
+
+#[cfg(feature = "actix-web")]
+impl From<actix_web::HttpResponse> for Reply {
+    fn from(response: actix_web::HttpResponse) -> Self {
+        Self::Actix(response)
+    }
+}

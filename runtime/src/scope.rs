@@ -1,0 +1,173 @@
+//! The scope rule: which `application_claim` entries grant access to this container.
+//!
+//! An entry grants access to container C of namespace N when
+//! - its container id is non-empty, equals C, and its namespace id is empty or equals N
+//!   (a container token), or
+//! - its container id is empty and its namespace id is non-empty and equals N (a namespace token).
+//!
+//! Ids are compared byte for byte. An entry with neither id grants nothing, and a token grants
+//! what any one of its entries grants. This is stricter than the platform's own runtime, which
+//! lets a sibling container's token in because its namespace matches.
+
+use crate::claims::{Entry, TokenKind};
+
+/// Which tokens a protected handler accepts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scope {
+    /// A namespace token for this namespace or a container token for this container (the default).
+    #[default]
+    AnyToken,
+    /// Only a container token for this container.
+    ContainerToken,
+    /// Only a namespace token for this namespace.
+    NamespaceToken,
+}
+
+impl Scope {
+    /// Whether checking this scope needs the container id (the namespace id is always needed).
+    pub(crate) fn needs_container_id(self) -> bool {
+        !matches!(self, Self::NamespaceToken)
+    }
+
+    /// What a token must be to pass, for the refusal's description.
+    pub(crate) fn requirement(self) -> &'static str {
+        match self {
+            Self::AnyToken => "the token does not grant access to this container",
+            Self::ContainerToken => "a container token for this container is required",
+            Self::NamespaceToken => "a namespace token for this namespace is required",
+        }
+    }
+}
+
+/// The container being protected. Ids are never empty: an id that is needed but missing is a
+/// misconfiguration, reported before any token is looked at, never a match on `""`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    pub(crate) namespace_id: &'a str,
+    /// `None` only when the scope does not need it ([`Scope::NamespaceToken`]).
+    pub(crate) container_id: Option<&'a str>,
+}
+
+/// What `entry` grants to `target` under `scope`, if anything.
+pub(crate) fn grant(entry: Entry<'_>, target: Target<'_>, scope: Scope) -> Option<TokenKind> {
+    match (entry.container_id, entry.namespace_id) {
+        (Some(container), namespace) => {
+            let accepted = matches!(scope, Scope::AnyToken | Scope::ContainerToken)
+                && target.container_id == Some(container)
+                && namespace.is_none_or(|namespace| namespace == target.namespace_id);
+            accepted.then_some(TokenKind::Container)
+        }
+        (None, Some(namespace)) => {
+            let accepted = matches!(scope, Scope::AnyToken | Scope::NamespaceToken)
+                && namespace == target.namespace_id;
+            accepted.then_some(TokenKind::Namespace)
+        }
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HERE: Target<'static> = Target {
+        namespace_id: "ns-1",
+        container_id: Some("ct-1"),
+    };
+
+    fn entry(
+        namespace_id: Option<&'static str>,
+        container_id: Option<&'static str>,
+    ) -> Entry<'static> {
+        Entry {
+            namespace_id,
+            container_id,
+        }
+    }
+
+    #[test]
+    fn namespace_token_for_this_namespace() {
+        let e = entry(Some("ns-1"), None);
+        assert_eq!(grant(e, HERE, Scope::AnyToken), Some(TokenKind::Namespace));
+        assert_eq!(
+            grant(e, HERE, Scope::NamespaceToken),
+            Some(TokenKind::Namespace)
+        );
+        assert_eq!(grant(e, HERE, Scope::ContainerToken), None);
+    }
+
+    #[test]
+    fn container_token_for_this_container_with_or_without_namespace() {
+        for e in [entry(Some("ns-1"), Some("ct-1")), entry(None, Some("ct-1"))] {
+            assert_eq!(grant(e, HERE, Scope::AnyToken), Some(TokenKind::Container));
+            assert_eq!(
+                grant(e, HERE, Scope::ContainerToken),
+                Some(TokenKind::Container)
+            );
+            assert_eq!(grant(e, HERE, Scope::NamespaceToken), None);
+        }
+    }
+
+    #[test]
+    fn sibling_container_is_refused_even_in_the_same_namespace() {
+        for scope in [
+            Scope::AnyToken,
+            Scope::ContainerToken,
+            Scope::NamespaceToken,
+        ] {
+            assert_eq!(grant(entry(Some("ns-1"), Some("ct-2")), HERE, scope), None);
+        }
+    }
+
+    #[test]
+    fn this_container_under_another_namespace_is_refused() {
+        assert_eq!(
+            grant(entry(Some("ns-2"), Some("ct-1")), HERE, Scope::AnyToken),
+            None
+        );
+    }
+
+    #[test]
+    fn other_namespace_and_empty_entries_grant_nothing() {
+        for scope in [
+            Scope::AnyToken,
+            Scope::ContainerToken,
+            Scope::NamespaceToken,
+        ] {
+            assert_eq!(grant(entry(Some("ns-2"), None), HERE, scope), None);
+            assert_eq!(grant(entry(None, None), HERE, scope), None);
+        }
+    }
+
+    #[test]
+    fn comparison_is_exact() {
+        for id in ["NS-1", "ns-1 ", " ns-1", "ns-", "ns-1\0"] {
+            assert_eq!(
+                grant(entry(Some(id), None), HERE, Scope::AnyToken),
+                None,
+                "{id:?}"
+            );
+        }
+        assert_eq!(
+            grant(entry(None, Some("CT-1")), HERE, Scope::AnyToken),
+            None
+        );
+    }
+
+    #[test]
+    fn namespace_scope_needs_no_container_id() {
+        let target = Target {
+            namespace_id: "ns-1",
+            container_id: None,
+        };
+        assert_eq!(
+            grant(entry(Some("ns-1"), None), target, Scope::NamespaceToken),
+            Some(TokenKind::Namespace)
+        );
+        assert_eq!(
+            grant(entry(None, Some("ct-1")), target, Scope::AnyToken),
+            None
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! Verifying one JWT: its form, its JOSE header, its RS256 signature and its time claims.
+//!
+//! The signature is checked with `jsonwebtoken`'s crypto provider; everything around it is
+//! done here so that every rule is explicit: RS256 only, no `crit`, `exp` optional unless
+//! required, `nbf` and `iat` checked, `aud` and `iss` as configured.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
+use serde::{Deserialize, Deserializer};
+
+use crate::claims::RawClaims;
+use crate::crypto;
+use crate::extract::MAX_TOKEN_BYTES;
+use crate::key::PublicKey;
+use crate::rejection::Rejection;
+
+/// The rules a token's registered claims are held to.
+#[derive(Clone, Debug)]
+pub(crate) struct Rules {
+    pub(crate) leeway: i64,
+    pub(crate) require_exp: bool,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) issuers: Option<Vec<String>>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            leeway: 60,
+            require_exp: false,
+            audiences: vec!["functions".to_owned()],
+            issuers: None,
+        }
+    }
+}
+
+/// The members of the JOSE header this crate looks at.
+#[derive(Deserialize)]
+struct JoseHeader {
+    alg: String,
+    /// Any `crit` member, even `null` or empty: this verifier understands no extension, so
+    /// RFC 7515 section 4.1.11 requires refusing the token.
+    #[serde(default, deserialize_with = "present")]
+    crit: bool,
+}
+
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(deserializer).map(|_| true)
+}
+
+/// Verifies `token` with `key` at time `now` (seconds since the Unix epoch).
+pub(crate) fn verify(
+    token: &str,
+    key: &PublicKey,
+    rules: &Rules,
+    now: i64,
+) -> Result<RawClaims, Rejection> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Rejection::invalid_request("the token header is too large"));
+    }
+    let malformed = || Rejection::invalid_token("malformed token");
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+
+    let header: JoseHeader = decode_json(header).ok_or_else(malformed)?;
+    // Exactly RS256: `none`, HMAC (key confusion), PS256 and RS384/512 are all refused.
+    if header.alg != "RS256" {
+        return Err(Rejection::invalid_token("unsupported algorithm"));
+    }
+    if header.crit {
+        return Err(Rejection::invalid_token("unsupported critical header"));
+    }
+
+    let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
+    let signed = &token[..token.len() - signature_len(token)];
+    let verifier = (crypto::provider().verifier_factory)(&Algorithm::RS256, key.decoding_key())
+        .map_err(|_| Rejection::invalid_token("bad signature"))?;
+    verifier
+        .verify(signed.as_bytes(), &signature)
+        .map_err(|_| Rejection::invalid_token("bad signature"))?;
+
+    let claims: RawClaims =
+        decode_json(payload).ok_or(Rejection::invalid_token("malformed claims"))?;
+    check_registered(&claims, rules, now)?;
+    Ok(claims)
+}
+
+/// The length of the signature segment and its dot.
+fn signature_len(token: &str) -> usize {
+    token.rsplit('.').next().map_or(0, |s| s.len() + 1)
+}
+
+fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Option<T> {
+    let bytes = URL_SAFE_NO_PAD.decode(segment).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Time, audience and issuer, with `leeway` seconds of clock skew tolerated.
+fn check_registered(claims: &RawClaims, rules: &Rules, now: i64) -> Result<(), Rejection> {
+    let leeway = rules.leeway;
+    match claims.exp {
+        // RFC 7519 section 4.1.4: not accepted on or after `exp`.
+        Some(exp) if now >= exp.saturating_add(leeway) => {
+            return Err(Rejection::invalid_token("token expired"));
+        }
+        None if rules.require_exp => return Err(Rejection::invalid_token("token has no expiry")),
+        _ => {}
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| now.saturating_add(leeway) < nbf)
+    {
+        return Err(Rejection::invalid_token("token not yet valid"));
+    }
+    if claims
+        .iat
+        .is_some_and(|iat| iat > now.saturating_add(leeway))
+    {
+        return Err(Rejection::invalid_token("token issued in the future"));
+    }
+    if let Some(aud) = &claims.aud {
+        if !aud.contains_any(&rules.audiences) {
+            return Err(Rejection::invalid_token("audience not accepted"));
+        }
+    }
+    if let Some(issuers) = &rules.issuers {
+        if !claims.iss.as_ref().is_some_and(|iss| issuers.contains(iss)) {
+            return Err(Rejection::invalid_token("issuer not accepted"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use jsonwebtoken::{EncodingKey, Header, encode};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    pub(crate) const NOW: i64 = 1_800_000_000;
+
+    pub(crate) fn key_a() -> PublicKey {
+        PublicKey::from_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem")).unwrap()
+    }
+
+    pub(crate) fn sign_with(header: &Header, claims: &Value, private_pem: &str) -> String {
+        crypto::provider();
+        encode(
+            header,
+            claims,
+            &EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap(),
+        )
+        .unwrap()
+    }
+
+    pub(crate) fn sign(claims: &Value) -> String {
+        sign_with(
+            &Header::new(Algorithm::RS256),
+            claims,
+            include_str!("../../test-keys/rsa2048-a.private.pem"),
+        )
+    }
+
+    fn b64(json: &str) -> String {
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn check(token: &str) -> Result<RawClaims, &'static str> {
+        verify(token, &key_a(), &Rules::default(), NOW).map_err(|r| r.reason())
+    }
+
+    fn check_claims(claims: Value) -> Result<RawClaims, &'static str> {
+        check(&sign(&claims))
+    }
+
+    #[test]
+    fn a_platform_token_without_expiry_verifies() {
+        let claims =
+            check_claims(json!({"application_claim": [{"namespace_id": "ns"}], "iss": "SCALEWAY"}))
+                .unwrap();
+        assert_eq!(claims.application_claim.len(), 1);
+    }
+
+    #[test]
+    fn require_exp_refuses_tokens_without_expiry() {
+        let rules = Rules {
+            require_exp: true,
+            ..Rules::default()
+        };
+        let token = sign(&json!({}));
+        assert_eq!(
+            verify(&token, &key_a(), &rules, NOW).unwrap_err().reason(),
+            "token has no expiry"
+        );
+        assert!(verify(&sign(&json!({"exp": NOW + 100})), &key_a(), &rules, NOW).is_ok());
+    }
+
+    #[test]
+    fn exp_at_and_around_its_edge_with_leeway() {
+        assert!(check_claims(json!({"exp": NOW - 59})).is_ok());
+        assert_eq!(
+            check_claims(json!({"exp": NOW - 60})).unwrap_err(),
+            "token expired"
+        );
+        let strict = Rules {
+            leeway: 0,
+            ..Rules::default()
+        };
+        assert!(verify(&sign(&json!({"exp": NOW + 1})), &key_a(), &strict, NOW).is_ok());
+        assert_eq!(
+            verify(&sign(&json!({"exp": NOW})), &key_a(), &strict, NOW)
+                .unwrap_err()
+                .reason(),
+            "token expired"
+        );
+        assert_eq!(
+            check_claims(json!({"exp": i64::MIN})).unwrap_err(),
+            "token expired"
+        );
+        assert!(check_claims(json!({"exp": i64::MAX})).is_ok());
+    }
+
+    #[test]
+    fn nbf_and_iat_in_the_future_beyond_the_leeway_are_refused() {
+        assert!(check_claims(json!({"nbf": NOW + 60})).is_ok());
+        assert_eq!(
+            check_claims(json!({"nbf": NOW + 61})).unwrap_err(),
+            "token not yet valid"
+        );
+        assert!(check_claims(json!({"iat": NOW + 60})).is_ok());
+        assert_eq!(
+            check_claims(json!({"iat": NOW + 61})).unwrap_err(),
+            "token issued in the future"
+        );
+    }
+
+    #[test]
+    fn malformed_time_claims_make_the_token_invalid() {
+        assert_eq!(
+            check_claims(json!({"exp": "never"})).unwrap_err(),
+            "malformed claims"
+        );
+        assert_eq!(
+            check_claims(json!({"nbf": [1]})).unwrap_err(),
+            "malformed claims"
+        );
+    }
+
+    #[test]
+    fn audience_must_contain_functions_when_present() {
+        assert!(check_claims(json!({"aud": "functions"})).is_ok());
+        assert!(check_claims(json!({"aud": ["other", "functions"]})).is_ok());
+        assert_eq!(
+            check_claims(json!({"aud": "other"})).unwrap_err(),
+            "audience not accepted"
+        );
+        assert_eq!(
+            check_claims(json!({"aud": []})).unwrap_err(),
+            "audience not accepted"
+        );
+    }
+
+    #[test]
+    fn issuer_is_free_unless_pinned() {
+        assert!(check_claims(json!({"iss": "anyone"})).is_ok());
+        let pinned = Rules {
+            issuers: Some(vec!["SCALEWAY".into()]),
+            ..Rules::default()
+        };
+        assert!(verify(&sign(&json!({"iss": "SCALEWAY"})), &key_a(), &pinned, NOW).is_ok());
+        for claims in [json!({"iss": "scaleway"}), json!({})] {
+            assert_eq!(
+                verify(&sign(&claims), &key_a(), &pinned, NOW)
+                    .unwrap_err()
+                    .reason(),
+                "issuer not accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn only_rs256_is_accepted() {
+        let rsa_private = include_str!("../../test-keys/rsa2048-a.private.pem");
+        for alg in [Algorithm::RS384, Algorithm::RS512, Algorithm::PS256] {
+            let token = sign_with(&Header::new(alg), &json!({}), rsa_private);
+            assert_eq!(
+                check(&token).unwrap_err(),
+                "unsupported algorithm",
+                "{alg:?}"
+            );
+        }
+        let body = b64("{}");
+        for header in [
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"alg":"rs256"}"#,
+        ] {
+            assert_eq!(
+                check(&format!("{}.{body}.", b64(header))).unwrap_err(),
+                "unsupported algorithm"
+            );
+        }
+    }
+
+    #[test]
+    fn hmac_with_the_public_key_as_secret_is_refused() {
+        let public = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+        let token = encode(
+            &Header::new(Algorithm::HS256),
+            &json!({}),
+            &EncodingKey::from_secret(public.as_bytes()).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(check(&token).unwrap_err(), "unsupported algorithm");
+    }
+
+    #[test]
+    fn another_key_or_a_tampered_token_has_a_bad_signature() {
+        let other = sign_with(
+            &Header::new(Algorithm::RS256),
+            &json!({}),
+            include_str!("../../test-keys/rsa2048-b.private.pem"),
+        );
+        assert_eq!(check(&other).unwrap_err(), "bad signature");
+
+        let token = sign(&json!({"application_claim": [{"namespace_id": "ns"}]}));
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let (header, _) = signed.split_once('.').unwrap();
+        let forged = format!(
+            "{header}.{}.{signature}",
+            b64(r#"{"application_claim":[{"namespace_id":"other"}]}"#)
+        );
+        assert_eq!(check(&forged).unwrap_err(), "bad signature");
+        assert_eq!(check(&format!("{signed}.")).unwrap_err(), "bad signature");
+        // A shortened signature: refused whether its base64 still decodes or not.
+        assert!(check(&format!("{signed}.{}", &signature[..signature.len() - 4])).is_err());
+    }
+
+    #[test]
+    fn non_canonical_base64_in_the_signature_is_refused() {
+        let token = sign(&json!({}));
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        assert_eq!(
+            check(&format!("{signed}.{signature}=")).unwrap_err(),
+            "malformed token"
+        );
+        let standard_alphabet = format!("{signed}.{}+/", &signature[..signature.len() - 2]);
+        assert_eq!(check(&standard_alphabet).unwrap_err(), "malformed token");
+    }
+
+    #[test]
+    fn crit_is_refused_in_any_form() {
+        for crit in [r#""crit":["exp"]"#, r#""crit":[]"#, r#""crit":null"#] {
+            let header = format!(r#"{{"alg":"RS256",{crit}}}"#);
+            assert_eq!(
+                check(&format!("{}.{}.AAAA", b64(&header), b64("{}"))).unwrap_err(),
+                "unsupported critical header"
+            );
+        }
+    }
+
+    #[test]
+    fn kid_jku_and_jwk_are_ignored_the_configured_key_decides() {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("attacker".into());
+        header.jku = Some("https://attacker.example/jwks".into());
+        let signed_by_b = sign_with(
+            &header,
+            &json!({}),
+            include_str!("../../test-keys/rsa2048-b.private.pem"),
+        );
+        assert_eq!(check(&signed_by_b).unwrap_err(), "bad signature");
+        let signed_by_a = sign_with(
+            &header,
+            &json!({}),
+            include_str!("../../test-keys/rsa2048-a.private.pem"),
+        );
+        assert!(check(&signed_by_a).is_ok());
+    }
+
+    #[test]
+    fn malformed_shapes() {
+        for token in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", "..", "e30.e30.e30"] {
+            assert!(check(token).is_err(), "{token:?}");
+        }
+        assert_eq!(
+            check(&format!(
+                "{}.e30.AAAA",
+                b64(r#"{"alg":"RS256","alg":"none"}"#)
+            ))
+            .unwrap_err(),
+            "malformed token"
+        );
+    }
+
+    #[test]
+    fn a_4096_bit_key_verifies() {
+        let key = PublicKey::from_pem(include_str!("../../test-keys/rsa4096.pkcs1.pem")).unwrap();
+        let token = sign_with(
+            &Header::new(Algorithm::RS256),
+            &json!({}),
+            include_str!("../../test-keys/rsa4096.private.pem"),
+        );
+        assert!(verify(&token, &key, &Rules::default(), NOW).is_ok());
+    }
+}

@@ -1,0 +1,787 @@
+//! The verifier: key, ids and rules together, and the one function a request goes through.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use once_cell::sync::{Lazy, OnceCell};
+
+use crate::claims::{Claims, Entry, RawClaims};
+use crate::config::ConfigError;
+use crate::extract::{self, RequestHeaders};
+use crate::key::PublicKey;
+use crate::log;
+use crate::platform::Platform;
+use crate::policy::Policy;
+use crate::rejection::{Rejection, RejectionKind};
+use crate::scope::{self, Scope, Target};
+use crate::token::{self, Rules};
+
+/// The headers read by default, in this order.
+pub const DEFAULT_HEADERS: [&str; 2] = ["authorization", "x-auth-token"];
+
+/// Checks requests' tokens against a key, the container's ids and the token rules.
+///
+/// [`Verifier::global`] reads the platform's environment on first use; protected handlers use
+/// it unless the application provides its own, built with [`Verifier::builder`] (in axum as a
+/// request extension, in actix-web as app data). Cloning is cheap and shares the state.
+///
+/// ```
+/// use scw_private::{Policy, Verifier};
+///
+/// let verifier = Verifier::builder()
+///     .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+///     .namespace_id("11111111-1111-1111-1111-111111111111")
+///     .container_id("22222222-2222-2222-2222-222222222222")
+///     .build()?;
+///
+/// let headers = http::HeaderMap::new();
+/// let refusal = verifier.authorize(&headers, &Policy::new()).unwrap_err();
+/// assert_eq!(refusal.status(), 401);
+/// # Ok::<(), scw_private::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    rules: Rules,
+    headers: Vec<String>,
+    platform: Source,
+}
+
+#[derive(Debug)]
+enum Source {
+    /// Read from the process environment on first use, once.
+    Env(OnceCell<Platform>),
+    Given(Platform),
+}
+
+static GLOBAL: Lazy<Verifier> = Lazy::new(Verifier::from_env);
+
+impl Verifier {
+    /// A verifier that reads `SCW_PUBLIC_KEY`, `SCW_NAMESPACE_ID`, `SCW_APPLICATION_ID` and
+    /// `SCW_PUBLIC` on first use, with the default rules.
+    pub fn from_env() -> Self {
+        Self::with_source(
+            Rules::default(),
+            DEFAULT_HEADERS.map(String::from).to_vec(),
+            Source::Env(OnceCell::new()),
+        )
+    }
+
+    /// The process-wide verifier protected handlers use by default: [`Verifier::from_env`],
+    /// created on first use and kept for the life of the process.
+    pub fn global() -> &'static Verifier {
+        &GLOBAL
+    }
+
+    /// Builds a verifier from explicit values, without touching the process environment.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    fn with_source(rules: Rules, headers: Vec<String>, platform: Source) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                rules,
+                headers,
+                platform,
+            }),
+        }
+    }
+
+    fn platform(&self) -> &Platform {
+        match &self.inner.platform {
+            Source::Given(platform) => platform,
+            // Concurrent first requests wait for one load instead of each reading the key.
+            Source::Env(cell) => cell.get_or_init(|| {
+                let platform = Platform::from_env();
+                if let Err(problem) = &platform.key {
+                    log::unusable_key(problem);
+                }
+                platform
+            }),
+        }
+    }
+
+    /// Loads the key and checks that everything `policy` needs is configured, so a
+    /// deployment can fail at start instead of answering 500 later.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), scw_private::ConfigError> {
+    /// scw_private::Verifier::global().preflight(&scw_private::Policy::new())?;
+    /// # Ok(()) }
+    /// ```
+    pub fn preflight(&self, policy: &Policy) -> Result<(), ConfigError> {
+        let platform = self.platform();
+        if policy.public_if_env && platform.public {
+            return Ok(());
+        }
+        self.target(platform, policy)?;
+        platform.key.as_ref().map(drop).map_err(Clone::clone)
+    }
+
+    /// Whether the platform says the container is public (`SCW_PUBLIC=true`).
+    pub fn is_public(&self) -> bool {
+        self.platform().public
+    }
+
+    /// Checks a request: returns the verified claims, `None` when `policy` lets the request
+    /// through because the container is public, or why it is refused. Every refusal is logged
+    /// (with the `tracing` feature) with its class and reason, never the token.
+    pub fn authorize<H>(&self, headers: &H, policy: &Policy) -> Result<Option<Claims>, Rejection>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        let result = self.check(headers, policy);
+        if let Err(rejection) = &result {
+            log::refused(rejection);
+        }
+        result
+    }
+
+    fn check<H>(&self, headers: &H, policy: &Policy) -> Result<Option<Claims>, Rejection>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        let platform = self.platform();
+        if policy.public_if_env && platform.public {
+            return Ok(None);
+        }
+        // A misconfigured server refuses everything with 500, whatever the request carries.
+        let target = self
+            .target(platform, policy)
+            .map_err(Rejection::misconfigured)?;
+        let key = platform
+            .key
+            .as_ref()
+            .map_err(|error| Rejection::misconfigured(error.clone()))?;
+        let token = match policy.header {
+            Some(header) => extract::extract(headers, [header])?,
+            None => extract::extract(headers, &self.inner.headers)?,
+        };
+        self.verify_with(token, key, target, policy.scope, now())
+            .map(Some)
+    }
+
+    /// Verifies one token, already taken from its request, against `policy`'s scope.
+    /// `public_if_env` and `header` play no part here.
+    pub fn verify(&self, token: &str, policy: &Policy) -> Result<Claims, Rejection> {
+        let platform = self.platform();
+        let target = self
+            .target(platform, policy)
+            .map_err(Rejection::misconfigured)?;
+        let key = platform
+            .key
+            .as_ref()
+            .map_err(|error| Rejection::misconfigured(error.clone()))?;
+        self.verify_with(token, key, target, policy.scope, now())
+    }
+
+    fn target<'a>(
+        &self,
+        platform: &'a Platform,
+        policy: &'a Policy,
+    ) -> Result<Target<'a>, ConfigError> {
+        let namespace_id = match policy.namespace_id {
+            Some(id) => id,
+            None => platform.namespace_id.as_deref().map_err(Clone::clone)?,
+        };
+        let container_id = match (policy.scope.needs_container_id(), policy.container_id) {
+            (false, _) => None,
+            (true, Some(id)) => Some(id),
+            (true, None) => Some(platform.container_id.as_deref().map_err(Clone::clone)?),
+        };
+        Ok(Target {
+            namespace_id,
+            container_id,
+        })
+    }
+
+    fn verify_with(
+        &self,
+        token: &str,
+        key: &PublicKey,
+        target: Target<'_>,
+        scope: Scope,
+        now: i64,
+    ) -> Result<Claims, Rejection> {
+        let raw = token::verify(token, key, &self.inner.rules, now)?;
+        let entries = raw
+            .application_claim
+            .iter()
+            .map(|entry| entry.settle())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Rejection::invalid_token("conflicting container ids"))?;
+        let granted = entries
+            .iter()
+            .find_map(|&entry| Some((entry, scope::grant(entry, target, scope)?)));
+        match granted {
+            Some((entry, kind)) => Ok(claims(entry, kind, &raw)),
+            None => Err(Rejection::new(
+                RejectionKind::InsufficientScope,
+                scope.requirement(),
+            )),
+        }
+    }
+}
+
+fn claims(entry: Entry<'_>, kind: crate::TokenKind, raw: &RawClaims) -> Claims {
+    Claims {
+        namespace_id: entry.namespace_id.map(str::to_owned),
+        container_id: entry.container_id.map(str::to_owned),
+        kind,
+        exp: raw.exp,
+        iat: raw.iat,
+        nbf: raw.nbf,
+        jti: raw.jti.clone(),
+        iss: raw.iss.clone(),
+        sub: raw.sub.clone(),
+    }
+}
+
+fn now() -> i64 {
+    // A clock before 1970 reads as 0: every token with `exp` then looks valid for decades,
+    // so fail towards "expired" instead by reading it as the far future.
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(i64::MAX, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Builds a [`Verifier`] from explicit values.
+///
+/// Nothing is read from the environment unless [`from_env`](Self::from_env) is called; then
+/// the environment fills what was not given explicitly.
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct VerifierBuilder {
+    key_pem: Option<String>,
+    key: Option<PublicKey>,
+    namespace_id: Option<String>,
+    container_id: Option<String>,
+    public: Option<bool>,
+    from_env: bool,
+    leeway: Option<Duration>,
+    require_exp: bool,
+    audiences: Option<Vec<String>>,
+    issuers: Option<Vec<String>>,
+    headers: Option<Vec<String>>,
+}
+
+const GIVEN_KEY: &str = "the configured public key";
+
+impl VerifierBuilder {
+    /// The PEM public key (PKCS#1 or SPKI), normalised as [`PublicKey::from_pem`] does.
+    pub fn public_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.key_pem = Some(pem.into());
+        self.key = None;
+        self
+    }
+
+    /// An already loaded public key.
+    pub fn public_key(mut self, key: PublicKey) -> Self {
+        self.key = Some(key);
+        self.key_pem = None;
+        self
+    }
+
+    /// The namespace this container belongs to.
+    pub fn namespace_id(mut self, id: impl Into<String>) -> Self {
+        self.namespace_id = Some(id.into());
+        self
+    }
+
+    /// This container's id.
+    pub fn container_id(mut self, id: impl Into<String>) -> Self {
+        self.container_id = Some(id.into());
+        self
+    }
+
+    /// Whether the container is public, for `public_if_env` handlers. Default: private.
+    pub fn public(mut self, public: bool) -> Self {
+        self.public = Some(public);
+        self
+    }
+
+    /// Fill everything not given explicitly from `SCW_PUBLIC_KEY`, `SCW_NAMESPACE_ID`,
+    /// `SCW_APPLICATION_ID` and `SCW_PUBLIC`, read once, in [`build`](Self::build).
+    pub fn from_env(mut self) -> Self {
+        self.from_env = true;
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Default: 60 seconds.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = Some(leeway);
+        self
+    }
+
+    /// Refuse tokens without `exp`. Default: accepted, as the platform issues them.
+    pub fn require_exp(mut self, require: bool) -> Self {
+        self.require_exp = require;
+        self
+    }
+
+    /// Audiences accepted in a token's `aud`, when it has one. Default: `functions`.
+    /// An empty list refuses every token that carries `aud`.
+    pub fn audiences<I, S>(mut self, audiences: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences = Some(audiences.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Require `iss` to be one of these. Default: `iss` is not checked.
+    pub fn issuers<I, S>(mut self, issuers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.issuers = Some(issuers.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The headers the token is read from, instead of `Authorization` and `X-Auth-Token`.
+    /// `Authorization` must use the `Bearer` scheme; any other header holds a raw token or
+    /// `Bearer <token>`.
+    pub fn headers<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.headers = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Checks and loads everything; an unusable key, id or header name is an error here.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        let env = self.from_env.then(Platform::from_env);
+        let key = match (self.key, self.key_pem, &env) {
+            (Some(key), _, _) => key,
+            (None, Some(pem), _) => {
+                PublicKey::from_pem(&pem).map_err(|error| ConfigError::Key {
+                    origin: GIVEN_KEY,
+                    error,
+                })?
+            }
+            (None, None, Some(env)) => env.key.clone()?,
+            (None, None, None) => {
+                return Err(ConfigError::Key {
+                    origin: GIVEN_KEY,
+                    error: crate::KeyError::Missing,
+                });
+            }
+        };
+        let id = |given: Option<String>,
+                  from_env: Option<&Result<String, ConfigError>>,
+                  missing: ConfigError| {
+            match (given.filter(|id| !id.is_empty()), from_env) {
+                (Some(id), _) => Ok(id),
+                (None, Some(env)) => env.clone(),
+                (None, None) => Err(missing),
+            }
+        };
+        let platform = Platform {
+            key: Ok(key),
+            namespace_id: id(
+                self.namespace_id,
+                env.as_ref().map(|env| &env.namespace_id),
+                ConfigError::MissingNamespaceId {
+                    origin: "the builder's `namespace_id`",
+                },
+            ),
+            container_id: id(
+                self.container_id,
+                env.as_ref().map(|env| &env.container_id),
+                ConfigError::MissingContainerId {
+                    origin: "the builder's `container_id`",
+                },
+            ),
+            public: self
+                .public
+                .unwrap_or(env.as_ref().is_some_and(|env| env.public)),
+        };
+        let headers = match self.headers {
+            None => DEFAULT_HEADERS.map(String::from).to_vec(),
+            Some(names) if names.is_empty() => return Err(ConfigError::NoHeaders),
+            Some(names) => names
+                .into_iter()
+                .map(|name| match http::HeaderName::from_bytes(name.as_bytes()) {
+                    Ok(valid) => Ok(valid.as_str().to_owned()),
+                    Err(_) => Err(ConfigError::InvalidHeaderName { name }),
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let defaults = Rules::default();
+        let rules = Rules {
+            leeway: self.leeway.map_or(defaults.leeway, |l| {
+                i64::try_from(l.as_secs()).unwrap_or(i64::MAX)
+            }),
+            require_exp: self.require_exp,
+            audiences: self.audiences.unwrap_or(defaults.audiences),
+            issuers: self.issuers,
+        };
+        Ok(Verifier::with_source(
+            rules,
+            headers,
+            Source::Given(platform),
+        ))
+    }
+}
+
+/// Checks the process-wide verifier ([`Verifier::global`]) for the default policy: loads
+/// `SCW_PUBLIC_KEY` and requires `SCW_NAMESPACE_ID` and `SCW_APPLICATION_ID`.
+///
+/// Call it at start-up to fail the deployment instead of answering 500 later:
+///
+/// ```no_run
+/// fn main() {
+///     if let Err(problem) = scw_private::preflight() {
+///         eprintln!("cannot protect handlers: {problem}");
+///         std::process::exit(1);
+///     }
+///     // start the server
+/// }
+/// ```
+pub fn preflight() -> Result<(), ConfigError> {
+    Verifier::global().preflight(&Policy::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, HeaderValue};
+    use serde_json::json;
+
+    use super::*;
+    use crate::TokenKind;
+    use crate::key::KeyError;
+    use crate::token::tests::{NOW, sign};
+
+    const NS: &str = "ns-1";
+    const CT: &str = "ct-1";
+
+    fn verifier() -> Verifier {
+        Verifier::builder()
+            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+            .namespace_id(NS)
+            .container_id(CT)
+            .build()
+            .unwrap()
+    }
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        headers
+    }
+
+    fn kind_for(
+        verifier: &Verifier,
+        claims: serde_json::Value,
+        policy: Policy,
+    ) -> Result<TokenKind, RejectionKind> {
+        let token = sign(&claims);
+        let platform = verifier.platform();
+        let key = platform.key.as_ref().unwrap();
+        let target = verifier.target(platform, &policy).unwrap();
+        verifier
+            .verify_with(&token, key, target, policy.scope, NOW)
+            .map(|c| c.kind)
+            .map_err(|r| r.kind())
+    }
+
+    #[test]
+    fn the_scope_rule_end_to_end() {
+        let v = verifier();
+        let ns = json!({"application_claim": [{"namespace_id": NS}]});
+        let ct = json!({"application_claim": [{"namespace_id": NS, "application_id": CT}]});
+        let sibling = json!({"application_claim": [{"namespace_id": NS, "container_id": "ct-2"}]});
+        let other = json!({"application_claim": [{"namespace_id": "ns-2"}]});
+        let nothing = json!({"application_claim": [{}]});
+        let any = Policy::new();
+        let container = Policy::new().scope(Scope::ContainerToken);
+        let namespace = Policy::new().scope(Scope::NamespaceToken);
+
+        assert_eq!(kind_for(&v, ns.clone(), any), Ok(TokenKind::Namespace));
+        assert_eq!(kind_for(&v, ct.clone(), any), Ok(TokenKind::Container));
+        assert_eq!(
+            kind_for(&v, ns.clone(), container),
+            Err(RejectionKind::InsufficientScope)
+        );
+        assert_eq!(
+            kind_for(&v, ct.clone(), container),
+            Ok(TokenKind::Container)
+        );
+        assert_eq!(kind_for(&v, ns, namespace), Ok(TokenKind::Namespace));
+        assert_eq!(
+            kind_for(&v, ct, namespace),
+            Err(RejectionKind::InsufficientScope)
+        );
+        for refused in [sibling, other, nothing, json!({})] {
+            assert_eq!(
+                kind_for(&v, refused, any),
+                Err(RejectionKind::InsufficientScope)
+            );
+        }
+    }
+
+    #[test]
+    fn any_one_entry_may_grant() {
+        let several =
+            json!({"application_claim": [{"namespace_id": "ns-2"}, {"container_id": CT}]});
+        assert_eq!(
+            kind_for(&verifier(), several, Policy::new()),
+            Ok(TokenKind::Container)
+        );
+    }
+
+    #[test]
+    fn conflicting_container_ids_make_the_token_invalid_even_beside_a_good_entry() {
+        let claims = json!({"application_claim": [
+            {"namespace_id": NS},
+            {"application_id": "a", "container_id": "b"},
+        ]});
+        assert_eq!(
+            kind_for(&verifier(), claims, Policy::new()),
+            Err(RejectionKind::InvalidToken)
+        );
+    }
+
+    #[test]
+    fn explicit_ids_in_the_policy_override_the_verifier() {
+        let claims = json!({"application_claim": [{"namespace_id": "elsewhere"}]});
+        assert_eq!(
+            kind_for(&verifier(), claims.clone(), Policy::new()),
+            Err(RejectionKind::InsufficientScope)
+        );
+        assert_eq!(
+            kind_for(&verifier(), claims, Policy::new().namespace_id("elsewhere")),
+            Ok(TokenKind::Namespace)
+        );
+    }
+
+    #[test]
+    fn authorize_returns_the_granting_entry_and_registered_claims() {
+        let token = sign(&json!({
+            "application_claim": [{"namespace_id": NS, "container_id": CT}],
+            "jti": "j", "iss": "SCALEWAY", "sub": "s", "iat": 1_700_000_000
+        }));
+        let claims = verifier()
+            .authorize(&bearer(&token), &Policy::new())
+            .unwrap()
+            .unwrap();
+        assert_eq!(claims.namespace_id.as_deref(), Some(NS));
+        assert_eq!(claims.container_id.as_deref(), Some(CT));
+        assert_eq!(claims.kind, TokenKind::Container);
+        assert_eq!(
+            (
+                claims.jti.as_deref(),
+                claims.iss.as_deref(),
+                claims.sub.as_deref()
+            ),
+            (Some("j"), Some("SCALEWAY"), Some("s"))
+        );
+        assert_eq!(
+            (claims.iat, claims.exp, claims.nbf),
+            (Some(1_700_000_000), None, None)
+        );
+    }
+
+    #[test]
+    fn missing_ids_are_a_misconfiguration_never_a_match_on_empty() {
+        let no_ids = Verifier::builder()
+            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+            .namespace_id("")
+            .build()
+            .unwrap();
+        let token = sign(&json!({"application_claim": [{"namespace_id": "", "container_id": ""}]}));
+        let refusal = no_ids
+            .authorize(&bearer(&token), &Policy::new())
+            .unwrap_err();
+        assert_eq!(refusal.kind(), RejectionKind::Misconfigured);
+        assert!(matches!(
+            refusal.config_error(),
+            Some(ConfigError::MissingNamespaceId { .. })
+        ));
+        assert!(no_ids.preflight(&Policy::new()).is_err());
+        // Explicit ids in the policy are enough.
+        assert!(
+            no_ids
+                .preflight(&Policy::new().namespace_id(NS).container_id(CT))
+                .is_ok()
+        );
+        // A namespace-only check needs no container id.
+        let ns_only = Verifier::builder()
+            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+            .namespace_id(NS)
+            .build()
+            .unwrap();
+        assert!(
+            ns_only
+                .preflight(&Policy::new().scope(Scope::NamespaceToken))
+                .is_ok()
+        );
+        assert!(matches!(
+            ns_only.preflight(&Policy::new()),
+            Err(ConfigError::MissingContainerId { .. })
+        ));
+    }
+
+    #[test]
+    fn misconfiguration_answers_500_before_looking_at_the_token() {
+        let broken = Verifier::with_source(
+            Rules::default(),
+            DEFAULT_HEADERS.map(String::from).to_vec(),
+            Source::Given(Platform {
+                key: Err(ConfigError::Key {
+                    origin: "`SCW_PUBLIC_KEY`",
+                    error: KeyError::PrivateKey,
+                }),
+                namespace_id: Ok(NS.into()),
+                container_id: Ok(CT.into()),
+                public: false,
+            }),
+        );
+        for headers in [HeaderMap::new(), bearer("garbage")] {
+            let refusal = broken.authorize(&headers, &Policy::new()).unwrap_err();
+            assert_eq!(refusal.status(), 500);
+        }
+        assert_eq!(
+            broken.preflight(&Policy::new()),
+            Err(ConfigError::Key {
+                origin: "`SCW_PUBLIC_KEY`",
+                error: KeyError::PrivateKey
+            })
+        );
+    }
+
+    #[test]
+    fn public_if_env_lets_requests_through_only_when_public() {
+        let build = |public| {
+            Verifier::builder()
+                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+                .namespace_id(NS)
+                .container_id(CT)
+                .public(public)
+                .build()
+                .unwrap()
+        };
+        let policy = Policy::new().public_if_env(true);
+        assert_eq!(build(true).authorize(&HeaderMap::new(), &policy), Ok(None));
+        assert_eq!(
+            build(false)
+                .authorize(&HeaderMap::new(), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::MissingCredentials
+        );
+        // Without `public_if_env` a public container still needs a token.
+        assert_eq!(
+            build(true)
+                .authorize(&HeaderMap::new(), &Policy::new())
+                .unwrap_err()
+                .kind(),
+            RejectionKind::MissingCredentials
+        );
+    }
+
+    #[test]
+    fn a_policy_header_reads_only_that_header() {
+        let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        let policy = Policy::new().header("X-Token");
+        assert_eq!(
+            verifier()
+                .authorize(&bearer(&token), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::MissingCredentials
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("x-token", HeaderValue::from_str(&token).unwrap());
+        assert!(verifier().authorize(&headers, &policy).is_ok());
+    }
+
+    #[test]
+    fn the_builder_refuses_what_it_cannot_use() {
+        assert!(matches!(
+            Verifier::builder().build(),
+            Err(ConfigError::Key {
+                error: KeyError::Missing,
+                ..
+            })
+        ));
+        let key = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+        assert!(matches!(
+            Verifier::builder()
+                .public_key_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
+                .build(),
+            Err(ConfigError::Key {
+                error: KeyError::PrivateKey,
+                ..
+            })
+        ));
+        assert_eq!(
+            Verifier::builder()
+                .public_key_pem(key)
+                .headers(["bad header"])
+                .build()
+                .unwrap_err(),
+            ConfigError::InvalidHeaderName {
+                name: "bad header".into()
+            }
+        );
+        assert_eq!(
+            Verifier::builder()
+                .public_key_pem(key)
+                .headers(Vec::<String>::new())
+                .build()
+                .unwrap_err(),
+            ConfigError::NoHeaders
+        );
+        let custom = Verifier::builder()
+            .public_key_pem(key)
+            .headers(["SCW-Functions-Token"])
+            .build()
+            .unwrap();
+        assert_eq!(custom.inner.headers, ["scw-functions-token"]);
+    }
+
+    #[test]
+    fn builder_rules_reach_the_token_check() {
+        let token =
+            sign(&json!({"application_claim": [{"namespace_id": NS}], "aud": "mine", "iss": "me"}));
+        let base = || {
+            Verifier::builder()
+                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+                .namespace_id(NS)
+                .container_id(CT)
+        };
+        assert_eq!(
+            base()
+                .build()
+                .unwrap()
+                .verify(&token, &Policy::new())
+                .unwrap_err()
+                .reason(),
+            "audience not accepted"
+        );
+        let v = base().audiences(["mine"]).issuers(["me"]).build().unwrap();
+        assert!(v.verify(&token, &Policy::new()).is_ok());
+        let strict = base()
+            .audiences(["mine"])
+            .require_exp(true)
+            .build()
+            .unwrap();
+        assert_eq!(
+            strict.verify(&token, &Policy::new()).unwrap_err().reason(),
+            "token has no expiry"
+        );
+    }
+}
