@@ -55,7 +55,10 @@ impl<P: HandlerPolicy> FromRequest for Guard<P> {
                     .insert(verified.map_or(Verified::Public, Verified::Token));
                 Ok(Guard::new())
             }
-            Err(rejection) => Err(error(P::on_reject(rejection))),
+            Err(rejection) => {
+                req.extensions_mut().insert(Verified::Refused);
+                Err(error(P::on_reject(rejection)))
+            }
         })
     }
 }
@@ -91,6 +94,8 @@ impl FromRequest for Claims {
             Some(Verified::Token(claims)) => return ready(Ok(claims.clone())),
             // `Option<Claims>` turns this into `None`, as it does any error.
             Some(Verified::Public) => return ready(Err(Rejection::missing())),
+            // The guard's refusal is the response; this one is never seen.
+            Some(Verified::Refused) => return ready(Err(Rejection::missing())),
             None => {}
         }
         ready(

@@ -68,8 +68,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Claims {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Verified>() {
             Some(Verified::Token(claims)) => return Ok(claims.clone()),
-            // Let through as public: there is no token to have claims from.
-            Some(Verified::Public) => return Err(Rejection::missing()),
+            // Let through as public (or refused, unreachable in axum, which stops at the guard).
+            Some(Verified::Public | Verified::Refused) => return Err(Rejection::missing()),
             None => {}
         }
         match verifier(parts).authorize(&parts.headers, &Policy::new())? {
@@ -90,6 +90,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Claims {
         match parts.extensions.get::<Verified>() {
             Some(Verified::Token(claims)) => return Ok(Some(claims.clone())),
             Some(Verified::Public) => return Ok(None),
+            Some(Verified::Refused) => return Err(Rejection::missing()),
             None => {}
         }
         match verifier(parts).authorize(&parts.headers, &Policy::new()) {

@@ -81,6 +81,10 @@ mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 
+#[doc = include_str!("attribute.md")]
+#[doc(inline)]
+pub use scw_private_macros::scw_private;
+
 pub use crate::claims::{Claims, TokenKind};
 pub use crate::config::ConfigError;
 pub use crate::extract::{MAX_TOKEN_BYTES, RequestHeaders};

@@ -35,6 +35,9 @@ pub enum Verified {
     Token(Claims),
     /// The container is public and the handler allows that.
     Public,
+    /// The guard refused the request. actix-web asks every extractor of a handler for a future
+    /// before polling the first, so a `Claims` parameter must not verify (and log) again.
+    Refused,
 }
 
 /// A refusal turned into a response of one of the supported frameworks.
@@ -50,16 +53,27 @@ pub enum Reply {
     Actix(actix_web::HttpResponse),
 }
 
+/// What an `on_reject` function may return.
+#[diagnostic::on_unimplemented(
+    message = "an `on_reject` function must return `axum::response::Response` or `actix_web::HttpResponse`, not `{Self}`",
+    label = "this function's return type",
+    note = "with axum, call `.into_response()` on the value and declare `-> axum::response::Response`"
+)]
+pub trait IntoReply {
+    /// Wraps the response.
+    fn into_reply(self) -> Reply;
+}
+
 #[cfg(feature = "axum")]
-impl From<axum::response::Response> for Reply {
-    fn from(response: axum::response::Response) -> Self {
-        Self::Axum(response)
+impl IntoReply for axum::response::Response {
+    fn into_reply(self) -> Reply {
+        Reply::Axum(self)
     }
 }
 
 #[cfg(feature = "actix-web")]
-impl From<actix_web::HttpResponse> for Reply {
-    fn from(response: actix_web::HttpResponse) -> Self {
-        Self::Actix(response)
+impl IntoReply for actix_web::HttpResponse {
+    fn into_reply(self) -> Reply {
+        Reply::Actix(self)
     }
 }

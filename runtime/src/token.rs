@@ -123,15 +123,15 @@ fn check_registered(claims: &RawClaims, rules: &Rules, now: i64) -> Result<(), R
     {
         return Err(Rejection::invalid_token("token issued in the future"));
     }
-    if let Some(aud) = &claims.aud {
-        if !aud.contains_any(&rules.audiences) {
-            return Err(Rejection::invalid_token("audience not accepted"));
-        }
+    if let Some(aud) = &claims.aud
+        && !aud.contains_any(&rules.audiences)
+    {
+        return Err(Rejection::invalid_token("audience not accepted"));
     }
-    if let Some(issuers) = &rules.issuers {
-        if !claims.iss.as_ref().is_some_and(|iss| issuers.contains(iss)) {
-            return Err(Rejection::invalid_token("issuer not accepted"));
-        }
+    if let Some(issuers) = &rules.issuers
+        && !claims.iss.as_ref().is_some_and(|iss| issuers.contains(iss))
+    {
+        return Err(Rejection::invalid_token("issuer not accepted"));
     }
     Ok(())
 }

@@ -439,13 +439,11 @@ impl VerifierBuilder {
 /// Call it at start-up to fail the deployment instead of answering 500 later:
 ///
 /// ```no_run
-/// fn main() {
-///     if let Err(problem) = scw_private::preflight() {
-///         eprintln!("cannot protect handlers: {problem}");
-///         std::process::exit(1);
-///     }
-///     // start the server
+/// if let Err(problem) = scw_private::preflight() {
+///     eprintln!("cannot protect handlers: {problem}");
+///     std::process::exit(1);
 /// }
+/// // start the server
 /// ```
 pub fn preflight() -> Result<(), ConfigError> {
     Verifier::global().preflight(&Policy::new())

@@ -1,1 +1,403 @@
-//! Integration tests live in `tests/`.
+//! Support for the integration tests: test-only keys and tokens, the table of what every
+//! protected route must answer to every token, and a raw HTTP/1.1 client, so requests can
+//! carry exactly the bytes a test wants (repeated headers, partial bodies) over loopback.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use scw_private::Verifier;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Test-only key pair A: the verifier's key.
+pub const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
+
+pub const NS: &str = "11111111-aaaa-4aaa-8aaa-000000000001";
+pub const CT: &str = "22222222-bbbb-4bbb-8bbb-000000000001";
+pub const SIBLING: &str = "22222222-bbbb-4bbb-8bbb-000000000002";
+pub const OTHER_NS: &str = "11111111-aaaa-4aaa-8aaa-000000000002";
+/// The ids the `explicit-*` routes name in their attribute.
+pub const EXPLICIT_NS: &str = "ns-explicit";
+pub const EXPLICIT_CT: &str = "ct-explicit";
+
+/// A verifier for container `CT` of namespace `NS`, built without the environment.
+pub fn verifier(public: bool) -> Verifier {
+    Verifier::builder()
+        .public_key_pem(PUBLIC_KEY)
+        .namespace_id(NS)
+        .container_id(CT)
+        .public(public)
+        .build()
+        .unwrap()
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Signs `claims` with test key A, as the platform signs its tokens.
+pub fn mint(claims: &Value) -> String {
+    let key = EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
+    jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).unwrap()
+}
+
+fn entry(namespace_id: Option<&str>, container_id: Option<&str>) -> Value {
+    let mut entry = serde_json::Map::new();
+    if let Some(ns) = namespace_id {
+        entry.insert("namespace_id".into(), ns.into());
+    }
+    if let Some(ct) = container_id {
+        entry.insert("application_id".into(), ct.into());
+    }
+    Value::Object(entry)
+}
+
+/// A token the way the platform issues it, with no expiry.
+pub fn platform_token(namespace_id: Option<&str>, container_id: Option<&str>) -> String {
+    mint(
+        &json!({"application_claim": [entry(namespace_id, container_id)], "iss": "SCALEWAY", "iat": now() - 10}),
+    )
+}
+
+/// Every kind of token the route matrix sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token {
+    Namespace,
+    Container,
+    ContainerWithoutNamespace,
+    ContainerIdSpelling,
+    Sibling,
+    OtherNamespace,
+    ExplicitNamespace,
+    ExplicitContainer,
+    Expired,
+    Bad,
+    None,
+}
+
+impl Token {
+    pub const ALL: [Token; 11] = [
+        Token::Namespace,
+        Token::Container,
+        Token::ContainerWithoutNamespace,
+        Token::ContainerIdSpelling,
+        Token::Sibling,
+        Token::OtherNamespace,
+        Token::ExplicitNamespace,
+        Token::ExplicitContainer,
+        Token::Expired,
+        Token::Bad,
+        Token::None,
+    ];
+
+    pub fn value(self) -> Option<String> {
+        Some(match self {
+            Token::Namespace => platform_token(Some(NS), None),
+            Token::Container => platform_token(Some(NS), Some(CT)),
+            Token::ContainerWithoutNamespace => platform_token(None, Some(CT)),
+            Token::ContainerIdSpelling => {
+                mint(&json!({"application_claim": [{"namespace_id": NS, "container_id": CT}]}))
+            }
+            Token::Sibling => platform_token(Some(NS), Some(SIBLING)),
+            Token::OtherNamespace => platform_token(Some(OTHER_NS), None),
+            Token::ExplicitNamespace => platform_token(Some(EXPLICIT_NS), None),
+            Token::ExplicitContainer => platform_token(Some(NS), Some(EXPLICIT_CT)),
+            Token::Expired => {
+                mint(&json!({"application_claim": [entry(Some(NS), None)], "exp": now() - 3600}))
+            }
+            Token::Bad => "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl".to_owned(),
+            Token::None => return None,
+        })
+    }
+}
+
+/// The protected routes both test apps serve, one per argument form.
+#[derive(Clone, Copy, Debug)]
+pub enum Route {
+    /// `#[scw_private]`
+    Any,
+    /// `#[scw_private(container)]`
+    Container,
+    /// `#[scw_private(namespace)]`
+    Namespace,
+    /// `#[scw_private(namespace_id = "ns-explicit")]`
+    ExplicitNamespace,
+    /// `#[scw_private(container, container_id = "ct-explicit")]`
+    ExplicitContainer,
+    /// `#[scw_private(header = "X-Token")]`
+    CustomHeader,
+    /// `#[scw_private(public_if_env)]`, served by a private verifier
+    MaybePublic,
+}
+
+impl Route {
+    pub const ALL: [Route; 7] = [
+        Route::Any,
+        Route::Container,
+        Route::Namespace,
+        Route::ExplicitNamespace,
+        Route::ExplicitContainer,
+        Route::CustomHeader,
+        Route::MaybePublic,
+    ];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Route::Any => "/any",
+            Route::Container => "/container",
+            Route::Namespace => "/namespace",
+            Route::ExplicitNamespace => "/explicit-namespace",
+            Route::ExplicitContainer => "/explicit-container",
+            Route::CustomHeader => "/custom-header",
+            Route::MaybePublic => "/maybe-public",
+        }
+    }
+
+    /// The two ways of sending a token this route reads.
+    pub fn header_forms(self, token: &str) -> [(&'static str, String); 2] {
+        match self {
+            Route::CustomHeader => [
+                ("X-Token", token.to_owned()),
+                ("X-Token", format!("Bearer {token}")),
+            ],
+            _ => [
+                ("Authorization", format!("Bearer {token}")),
+                ("X-Auth-Token", token.to_owned()),
+            ],
+        }
+    }
+
+    /// The status this route must answer `token` with.
+    pub fn expected(self, token: Token) -> u16 {
+        use Token as T;
+        match token {
+            T::None | T::Bad | T::Expired => return 401,
+            _ => {}
+        }
+        let granted = match self {
+            Route::Any | Route::CustomHeader | Route::MaybePublic => matches!(
+                token,
+                T::Namespace | T::Container | T::ContainerWithoutNamespace | T::ContainerIdSpelling
+            ),
+            Route::Container => {
+                matches!(
+                    token,
+                    T::Container | T::ContainerWithoutNamespace | T::ContainerIdSpelling
+                )
+            }
+            Route::Namespace => token == T::Namespace,
+            // Namespace `ns-explicit`, container `CT`: only a namespace token for `ns-explicit`
+            // or a container token for `CT` that names no namespace.
+            Route::ExplicitNamespace => {
+                matches!(token, T::ExplicitNamespace | T::ContainerWithoutNamespace)
+            }
+            Route::ExplicitContainer => token == T::ExplicitContainer,
+        };
+        if granted { 200 } else { 403 }
+    }
+
+    /// The RFC 6750 `error` code expected with `status`.
+    pub fn error_code(status: u16, token: Token) -> Option<&'static str> {
+        match (status, token) {
+            (200, _) => None,
+            (401, Token::None) => Some("missing_token"),
+            (401, _) => Some("invalid_token"),
+            (403, _) => Some("insufficient_scope"),
+            _ => unreachable!(),
+        }
+    }
+}
+
+/// An HTTP response as received.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    /// Asserts an RFC 6750 refusal: status, challenge and JSON body agree on `code`.
+    pub fn assert_refusal(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        let challenge = self
+            .header("www-authenticate")
+            .unwrap_or_else(|| panic!("no challenge: {self:?}"));
+        assert!(
+            challenge.starts_with("Bearer realm=\"scw-private\""),
+            "{challenge}"
+        );
+        match code {
+            "missing_token" | "server_error" => {
+                assert!(!challenge.contains("error="), "{challenge}")
+            }
+            code => assert!(
+                challenge.contains(&format!("error=\"{code}\"")),
+                "{challenge}"
+            ),
+        }
+        let body = self.json();
+        assert_eq!(body["error"], code, "{body}");
+        assert!(body["error_description"].is_string(), "{body}");
+    }
+}
+
+/// Sends raw bytes and reads the whole response (the request should say `Connection: close`).
+pub async fn send_raw(addr: SocketAddr, request: &[u8]) -> Response {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    read_response(&mut stream).await
+}
+
+/// Reads one response, or panics after 10 seconds.
+pub async fn read_response(stream: &mut TcpStream) -> Response {
+    let mut raw = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Ok::<_, std::io::Error>(());
+            }
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(response) = parse(&raw)
+                && response.body.len() >= content_length(&response).unwrap_or(usize::MAX)
+            {
+                return Ok(());
+            }
+        }
+    })
+    .await;
+    match read {
+        Ok(result) => result.unwrap(),
+        Err(_) => panic!(
+            "no complete response within 10 s; got {:?}",
+            String::from_utf8_lossy(&raw)
+        ),
+    }
+    parse(&raw)
+        .unwrap_or_else(|| panic!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))
+}
+
+fn content_length(response: &Response) -> Option<usize> {
+    response.header("content-length")?.parse().ok()
+}
+
+fn parse(raw: &[u8]) -> Option<Response> {
+    let text = String::from_utf8_lossy(raw);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect::<Vec<_>>();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)?
+    } else {
+        body.to_owned()
+    };
+    Some(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut body: &str) -> Option<String> {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = body.split_once("\r\n")?;
+        let size = usize::from_str_radix(size.trim(), 16).ok()?;
+        if size == 0 {
+            return Some(out);
+        }
+        out.push_str(rest.get(..size)?);
+        body = rest.get(size + 2..)?;
+    }
+}
+
+/// A request with the given headers and no body.
+pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
+    send_raw(addr, &request("GET", path, headers, b"")).await
+}
+
+/// Builds a raw HTTP/1.1 request with `Connection: close`.
+pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() {
+        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    out.push_str("\r\n");
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Sends every token of the matrix, in both header forms, to every route of the app at `addr`,
+/// and checks status, challenge, body and, when granted, the claims the handler received.
+pub async fn check_route_matrix(addr: SocketAddr) -> usize {
+    let mut checked = 0;
+    for route in Route::ALL {
+        for token in Token::ALL {
+            let expected = route.expected(token);
+            let forms: Vec<Vec<(&str, String)>> = match token.value() {
+                None => vec![vec![]],
+                Some(value) => route
+                    .header_forms(&value)
+                    .into_iter()
+                    .map(|form| vec![form])
+                    .collect(),
+            };
+            for form in forms {
+                let headers: Vec<(&str, &str)> =
+                    form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                let response = get(addr, route.path(), &headers).await;
+                let context = format!("{route:?} {token:?} {:?}", form.first().map(|f| f.0));
+                match Route::error_code(expected, token) {
+                    None => {
+                        assert_eq!(response.status, 200, "{context}: {response:?}");
+                        let claims = response.json();
+                        let kind = if token == Token::Namespace || token == Token::ExplicitNamespace
+                        {
+                            "namespace"
+                        } else {
+                            "container"
+                        };
+                        assert_eq!(claims["kind"], kind, "{context}: {claims}");
+                    }
+                    Some(code) => {
+                        assert_eq!(response.status, expected, "{context}: {response:?}");
+                        response.assert_refusal(expected, code);
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    checked
+}

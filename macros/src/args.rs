@@ -1,0 +1,189 @@
+//! The attribute's arguments, parsed with every keyword kept beside its value so errors can
+//! point at the keyword (a duplicate) or at the value (a bad one).
+
+use syn::parse::{Parse, ParseStream};
+use syn::{LitStr, Path, Token};
+
+pub(crate) mod kw {
+    syn::custom_keyword!(namespace);
+    syn::custom_keyword!(container);
+    syn::custom_keyword!(namespace_id);
+    syn::custom_keyword!(container_id);
+    syn::custom_keyword!(public_if_env);
+    syn::custom_keyword!(header);
+    syn::custom_keyword!(on_reject);
+}
+
+/// `#[scw_private(...)]` as written.
+#[derive(Default)]
+pub(crate) struct Args {
+    pub(crate) namespace: Option<kw::namespace>,
+    pub(crate) container: Option<kw::container>,
+    pub(crate) namespace_id: Option<(kw::namespace_id, LitStr)>,
+    pub(crate) container_id: Option<(kw::container_id, LitStr)>,
+    pub(crate) public_if_env: Option<kw::public_if_env>,
+    pub(crate) header: Option<(kw::header, LitStr)>,
+    pub(crate) on_reject: Option<(kw::on_reject, Path)>,
+    pub(crate) krate: Option<(Token![crate], Path)>,
+}
+
+const EXPECTED: &str = "expected one of `namespace`, `container`, `namespace_id`, `container_id`, \
+                        `public_if_env`, `header`, `on_reject`, `crate`";
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args::default();
+        while !input.is_empty() {
+            let lookahead = input.lookahead1();
+            if lookahead.peek(kw::namespace) {
+                let keyword = input.parse::<kw::namespace>()?;
+                no_value(input, "namespace")?;
+                set(&mut args.namespace, keyword, keyword, "namespace")?;
+            } else if lookahead.peek(kw::container) {
+                let keyword = input.parse::<kw::container>()?;
+                no_value(input, "container")?;
+                set(&mut args.container, keyword, keyword, "container")?;
+            } else if lookahead.peek(kw::public_if_env) {
+                let keyword = input.parse::<kw::public_if_env>()?;
+                no_value(input, "public_if_env")?;
+                set(&mut args.public_if_env, keyword, keyword, "public_if_env")?;
+            } else if lookahead.peek(kw::namespace_id) {
+                let keyword = input.parse::<kw::namespace_id>()?;
+                let value = string_value(input, "namespace_id")?;
+                set(
+                    &mut args.namespace_id,
+                    (keyword, value),
+                    keyword,
+                    "namespace_id",
+                )?;
+            } else if lookahead.peek(kw::container_id) {
+                let keyword = input.parse::<kw::container_id>()?;
+                let value = string_value(input, "container_id")?;
+                set(
+                    &mut args.container_id,
+                    (keyword, value),
+                    keyword,
+                    "container_id",
+                )?;
+            } else if lookahead.peek(kw::header) {
+                let keyword = input.parse::<kw::header>()?;
+                let value = string_value(input, "header")?;
+                set(&mut args.header, (keyword, value), keyword, "header")?;
+            } else if lookahead.peek(kw::on_reject) {
+                let keyword = input.parse::<kw::on_reject>()?;
+                let value = path_value(
+                    input,
+                    "on_reject",
+                    "the path of a function, like `on_reject = my_rejection`",
+                )?;
+                set(&mut args.on_reject, (keyword, value), keyword, "on_reject")?;
+            } else if lookahead.peek(Token![crate]) {
+                let keyword = input.parse::<Token![crate]>()?;
+                let value = path_value(
+                    input,
+                    "crate",
+                    "the path of the `scw_private` crate, like `crate = ::my_scw`",
+                )?;
+                set(&mut args.krate, (keyword, value), keyword, "crate")?;
+            } else if input.peek(syn::Ident) {
+                let unknown: syn::Ident = input.parse()?;
+                return Err(syn::Error::new_spanned(
+                    &unknown,
+                    format!("unknown argument `{unknown}`; {EXPECTED}"),
+                ));
+            } else {
+                return Err(lookahead.error());
+            }
+            if input.is_empty() {
+                break;
+            }
+            input.parse::<Token![,]>()?;
+        }
+        Ok(args)
+    }
+}
+
+/// Stores `value` unless the argument was already given; the error points at the repeat.
+fn set<T>(
+    slot: &mut Option<T>,
+    value: T,
+    keyword: impl quote::ToTokens,
+    name: &str,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new_spanned(
+            keyword,
+            format!("`{name}` specified more than once"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// Flags take no value: `public_if_env = true` is an error on `= true`.
+fn no_value(input: ParseStream<'_>, name: &str) -> syn::Result<()> {
+    if input.peek(Token![=]) || input.peek(syn::token::Paren) {
+        let value = value_tokens(input)?;
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("`{name}` takes no value; write `{name}` alone"),
+        ));
+    }
+    Ok(())
+}
+
+/// `= "..."`.
+fn string_value(input: ParseStream<'_>, name: &str) -> syn::Result<LitStr> {
+    if !input.peek(Token![=]) {
+        return Err(input.error(format!(
+            "expected `=` after `{name}`; write `{name} = \"...\"`"
+        )));
+    }
+    input.parse::<Token![=]>()?;
+    if input.peek(LitStr) {
+        return input.parse();
+    }
+    let value = value_tokens(input)?;
+    Err(syn::Error::new_spanned(
+        value,
+        format!("`{name}` takes a string literal, like `{name} = \"...\"`"),
+    ))
+}
+
+/// `= path`.
+fn path_value(input: ParseStream<'_>, name: &str, expected: &str) -> syn::Result<Path> {
+    if !input.peek(Token![=]) {
+        return Err(input.error(format!(
+            "expected `=` after `{name}`; write `{name} = path`"
+        )));
+    }
+    input.parse::<Token![=]>()?;
+    let fork = input.fork();
+    if fork.call(Path::parse_mod_style).is_ok() && (fork.is_empty() || fork.peek(Token![,])) {
+        return input.call(Path::parse_mod_style);
+    }
+    let value = value_tokens(input)?;
+    Err(syn::Error::new_spanned(
+        value,
+        format!("`{name}` takes {expected}"),
+    ))
+}
+
+/// Everything up to the next top-level comma, for pointing an error at a whole value.
+fn value_tokens(input: ParseStream<'_>) -> syn::Result<proc_macro2::TokenStream> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut tokens = proc_macro2::TokenStream::new();
+        while let Some((tt, next)) = rest.token_tree() {
+            if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            tokens.extend([tt]);
+            rest = next;
+        }
+        if tokens.is_empty() {
+            return Err(cursor.error("expected a value"));
+        }
+        Ok((tokens, rest))
+    })
+}

@@ -1,0 +1,265 @@
+//! The rewrite.
+//!
+//! Input:
+//!
+//! ```text
+//! #[scw_private(container)]
+//! pub async fn handler(Path(id): Path<u32>) -> impl IntoResponse { ... }
+//! ```
+//!
+//! Output:
+//!
+//! ```text
+//! #[doc(hidden)]
+//! #[allow(non_camel_case_types)]
+//! pub struct __scw_private_handler;
+//! impl ::scw_private::__private::HandlerPolicy for __scw_private_handler {
+//!     const POLICY: ::scw_private::__private::Policy =
+//!         ::scw_private::__private::Policy::new().scope(::scw_private::__private::Scope::ContainerToken);
+//! }
+//! pub async fn handler(
+//!     _: ::scw_private::__private::Guard<__scw_private_handler>,
+//!     Path(id): Path<u32>,
+//! ) -> impl IntoResponse { ... }
+//! ```
+//!
+//! The guard is an extractor that runs first, so a refused request never reaches the other
+//! extractors (nor its body). The policy is a type because extractors take no arguments.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, Item, ItemFn, parse_quote};
+
+use crate::args::Args;
+use crate::validate;
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = syn::parse2::<Args>(args).and_then(|args| validate::args(&args).map(|()| args));
+    let function = parse_function(item.clone());
+    let function = match (&args, function) {
+        (Ok(args), Ok(function)) => validate::function(&function, args).map(|()| function),
+        (Err(_), Ok(function)) => {
+            // Report mistakes in the function too, unless they depend on the arguments.
+            validate::function(&function, &Args::default()).map(|()| function)
+        }
+        (_, Err(error)) => Err(error),
+    };
+    match (args, function) {
+        (Ok(args), Ok(function)) => rewrite(&args, function),
+        (args, function) => {
+            let mut errors = args.err();
+            if let Err(error) = function {
+                match &mut errors {
+                    Some(errors) => errors.combine(error),
+                    None => errors = Some(error),
+                }
+            }
+            // The item as written, so IDEs keep working, and the errors that fail the build.
+            let errors = errors.map(syn::Error::into_compile_error);
+            quote!(#item #errors)
+        }
+    }
+}
+
+fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
+    match syn::parse2::<Item>(item) {
+        Ok(Item::Fn(function)) => Ok(function),
+        Ok(other) => Err(syn::Error::new_spanned(
+            item_head(&other),
+            "`#[scw_private]` can only be applied to `async fn`s",
+        )),
+        Err(_) => Err(syn::Error::new(
+            Span::call_site(),
+            "`#[scw_private]` can only be applied to `async fn`s with a body, like `async fn handler() -> &'static str { .. }`",
+        )),
+    }
+}
+
+/// The keyword and name of an item, where an error about its kind belongs.
+fn item_head(item: &Item) -> TokenStream {
+    match item {
+        Item::Struct(s) => {
+            let (keyword, ident) = (&s.struct_token, &s.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Enum(e) => {
+            let (keyword, ident) = (&e.enum_token, &e.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Union(u) => {
+            let (keyword, ident) = (&u.union_token, &u.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Trait(t) => {
+            let (keyword, ident) = (&t.trait_token, &t.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Mod(m) => {
+            let (keyword, ident) = (&m.mod_token, &m.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Const(c) => {
+            let (keyword, ident) = (&c.const_token, &c.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Static(s) => {
+            let (keyword, ident) = (&s.static_token, &s.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Type(t) => {
+            let (keyword, ident) = (&t.type_token, &t.ident);
+            quote!(#keyword #ident)
+        }
+        Item::Impl(i) => i.impl_token.to_token_stream(),
+        Item::Use(u) => u.use_token.to_token_stream(),
+        other => other.to_token_stream(),
+    }
+}
+
+fn rewrite(args: &Args, mut function: ItemFn) -> TokenStream {
+    let krate = match &args.krate {
+        Some((_, path)) => path.to_token_stream(),
+        None => quote!(::scw_private),
+    };
+    let policy_type = format_ident!(
+        "__scw_private_{}",
+        function.sig.ident,
+        span = Span::mixed_site()
+    );
+    let policy = policy(args, &krate);
+    let on_reject = args.on_reject.as_ref().map(|(_, path)| {
+        let rejection = quote_spanned!(Span::mixed_site()=> __scw_rejection);
+        // Spanned on the user's path so a wrong signature is reported there.
+        let call = quote_spanned!(path.span()=> #krate::__private::IntoReply::into_reply(#path(#rejection)));
+        quote! {
+            fn on_reject(#rejection: #krate::Rejection) -> #krate::__private::Reply {
+                #call
+            }
+        }
+    });
+    let vis = &function.vis;
+    let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
+    function.sig.inputs.insert(0, guard);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #policy_type;
+
+        impl #krate::__private::HandlerPolicy for #policy_type {
+            const POLICY: #krate::__private::Policy = #policy;
+            #on_reject
+        }
+
+        #function
+    }
+}
+
+fn policy(args: &Args, krate: &TokenStream) -> TokenStream {
+    let mut policy = quote!(#krate::__private::Policy::new());
+    if args.container.is_some() {
+        policy = quote!(#policy.scope(#krate::__private::Scope::ContainerToken));
+    }
+    if args.namespace.is_some() {
+        policy = quote!(#policy.scope(#krate::__private::Scope::NamespaceToken));
+    }
+    if let Some((_, id)) = &args.namespace_id {
+        policy = quote!(#policy.namespace_id(#id));
+    }
+    if let Some((_, id)) = &args.container_id {
+        policy = quote!(#policy.container_id(#id));
+    }
+    if let Some((_, header)) = &args.header {
+        policy = quote!(#policy.header(#header));
+    }
+    if args.public_if_env.is_some() {
+        policy = quote!(#policy.public_if_env(true));
+    }
+    policy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: &str, item: &str) -> String {
+        expand(args.parse().unwrap(), item.parse().unwrap()).to_string()
+    }
+
+    #[test]
+    fn prepends_the_guard_and_keeps_the_item() {
+        let out = expand_str(
+            "container",
+            "/// Docs.\n#[inline] pub async fn h<T: Clone>(x: T) -> u8 where T: Send { 1 }",
+        );
+        assert!(out.contains("pub struct __scw_private_h"), "{out}");
+        assert!(out.contains("Scope :: ContainerToken"), "{out}");
+        assert!(out.contains("pub async fn h < T : Clone > (_ : :: scw_private :: __private :: Guard < __scw_private_h > , x : T) -> u8 where T : Send"), "{out}");
+        assert!(
+            out.contains("# [doc = \" Docs.\"]") && out.contains("# [inline]"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn on_error_the_item_is_kept_and_errors_are_emitted() {
+        let out = expand_str("bogus", "async fn h() {}");
+        assert!(
+            out.contains("async fn h () { }") && out.contains("compile_error"),
+            "{out}"
+        );
+        assert!(out.contains("unknown argument `bogus`"), "{out}");
+        assert!(!out.contains("Guard"), "{out}");
+    }
+
+    #[test]
+    fn independent_mistakes_are_all_reported() {
+        let out = expand_str("namespace, container", "fn h() {}");
+        assert!(out.contains("cannot have both"), "{out}");
+        assert!(out.contains("can only be applied to `async fn`s"), "{out}");
+    }
+
+    #[test]
+    fn uses_the_renamed_crate() {
+        let out = expand_str("crate = ::renamed", "async fn h() {}");
+        assert!(out.contains(":: renamed :: __private :: Guard"), "{out}");
+        assert!(!out.contains("scw_private ::"), "{out}");
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        let args = [
+            "",
+            "=",
+            ",",
+            "namespace,,",
+            "header = ",
+            "header = b\"x\"",
+            "on_reject = 1 + 2",
+            "crate",
+            "crate = ",
+            "(",
+            "namespace_id = \"a\" \"b\"",
+        ];
+        let items = [
+            "",
+            "async fn",
+            "struct S;",
+            "impl X {}",
+            "async fn h(self) {}",
+            "async fn h(",
+            "const async fn h() {}",
+            "extern \"C\" { fn f(); }",
+        ];
+        for args in args {
+            for item in items {
+                let (Ok(args), Ok(item)) =
+                    (args.parse::<TokenStream>(), item.parse::<TokenStream>())
+                else {
+                    continue;
+                };
+                let _ = expand(args, item);
+            }
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Real HTTP round-trips through actix-web 4.
+
+use std::net::SocketAddr;
+
+use actix_web::{App, HttpResponse, HttpServer, get, post, web};
+use scw_private::{Claims, Rejection, Verifier, scw_private};
+use serde_json::{Value, json};
+use tests::{CT, NS, Token, check_route_matrix, get as http_get, request, send_raw, verifier};
+use tokio::io::AsyncWriteExt;
+
+fn body(claims: &Claims) -> HttpResponse {
+    HttpResponse::Ok().json(claims)
+}
+
+#[get("/any")]
+#[scw_private]
+async fn any(claims: Claims) -> HttpResponse {
+    body(&claims)
+}
+
+#[get("/container")]
+#[scw_private(container)]
+async fn container(claims: Claims) -> HttpResponse {
+    body(&claims)
+}
+
+#[get("/namespace")]
+#[scw_private(namespace)]
+async fn namespace(claims: Claims) -> HttpResponse {
+    body(&claims)
+}
+
+// Registered with `App::route` instead of a route attribute.
+#[scw_private(namespace_id = "ns-explicit")]
+async fn explicit_namespace(claims: Claims) -> HttpResponse {
+    body(&claims)
+}
+
+// The attribute above the route attribute works too.
+#[scw_private(container, container_id = "ct-explicit")]
+#[get("/explicit-container")]
+async fn explicit_container(claims: Claims) -> HttpResponse {
+    body(&claims)
+}
+
+#[get("/custom-header")]
+#[scw_private(header = "X-Token")]
+async fn custom_header(claims: Claims) -> HttpResponse {
+    body(&claims)
+}
+
+#[get("/maybe-public")]
+#[scw_private(public_if_env)]
+async fn maybe_public(claims: Option<Claims>) -> HttpResponse {
+    match claims {
+        Some(claims) => body(&claims),
+        None => HttpResponse::Ok().json(json!({"public": true})),
+    }
+}
+
+fn teapot(rejection: Rejection) -> HttpResponse {
+    HttpResponse::ImATeapot().body(format!("{}: {}", rejection.kind(), rejection.reason()))
+}
+
+#[get("/custom-rejection")]
+#[scw_private(on_reject = teapot)]
+async fn custom_rejection() -> &'static str {
+    "ok"
+}
+
+#[post("/extractors/{id}")]
+#[scw_private]
+async fn extractors(
+    path: web::Path<u32>,
+    claims: Claims,
+    payload: web::Json<Value>,
+) -> HttpResponse {
+    HttpResponse::Ok().json(
+        json!({"id": path.into_inner(), "kind": claims.kind, "payload": payload.into_inner()}),
+    )
+}
+
+#[post("/echo")]
+#[scw_private]
+async fn echo(text: String) -> String {
+    text
+}
+
+fn configure(config: &mut web::ServiceConfig) {
+    config
+        .service(any)
+        .service(container)
+        .service(namespace)
+        .route("/explicit-namespace", web::get().to(explicit_namespace))
+        .service(explicit_container)
+        .service(custom_header)
+        .service(maybe_public)
+        .service(custom_rejection)
+        .service(extractors)
+        .service(echo);
+}
+
+/// Serves the routes on loopback; `verifier` is given as app data unless `None`.
+fn serve(verifier: Option<Verifier>) -> SocketAddr {
+    let server = HttpServer::new(move || {
+        let app = App::new().configure(configure);
+        match verifier.clone() {
+            Some(verifier) => app.app_data(verifier),
+            None => app,
+        }
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let addr = server.addrs()[0];
+    actix_web::rt::spawn(server.run());
+    addr
+}
+
+#[actix_web::test]
+async fn every_argument_form_against_every_token_in_both_header_forms() {
+    let addr = serve(Some(verifier(false)));
+    let checked = check_route_matrix(addr).await;
+    assert_eq!(checked, 7 * (10 * 2 + 1));
+}
+
+#[actix_web::test]
+async fn the_handler_receives_the_verified_claims() {
+    let addr = serve(Some(verifier(false)));
+    let token = tests::mint(&json!({
+        "application_claim": [{"namespace_id": NS, "container_id": CT}],
+        "exp": tests::now() + 600, "jti": "id-2"
+    }));
+    let claims = http_get(
+        addr,
+        "/any",
+        &[("Authorization", &format!("bearer {token}"))],
+    )
+    .await
+    .json();
+    assert_eq!(claims["namespace_id"], NS);
+    assert_eq!(claims["container_id"], CT);
+    assert_eq!(claims["kind"], "container");
+    assert_eq!(claims["jti"], "id-2");
+}
+
+#[actix_web::test]
+async fn public_if_env_follows_the_verifier() {
+    let public = serve(Some(verifier(true)));
+    assert_eq!(
+        http_get(public, "/maybe-public", &[]).await.json(),
+        json!({"public": true})
+    );
+    http_get(public, "/any", &[])
+        .await
+        .assert_refusal(401, "missing_token");
+
+    let private = serve(Some(verifier(false)));
+    http_get(private, "/maybe-public", &[])
+        .await
+        .assert_refusal(401, "missing_token");
+}
+
+#[actix_web::test]
+async fn on_reject_renders_the_refusal() {
+    let addr = serve(Some(verifier(false)));
+    let response = http_get(addr, "/custom-rejection", &[]).await;
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (418, "missing_token: the request carries no token")
+    );
+}
+
+#[actix_web::test]
+async fn a_refused_request_never_has_its_body_read() {
+    let addr = serve(Some(verifier(false)));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tests::read_response(&mut stream)
+        .await
+        .assert_refusal(401, "missing_token");
+
+    let token = Token::Namespace.value().unwrap();
+    let response = send_raw(
+        addr,
+        &request("POST", "/echo", &[("X-Auth-Token", &token)], b"hello"),
+    )
+    .await;
+    assert_eq!((response.status, response.body.as_str()), (200, "hello"));
+}
+
+#[actix_web::test]
+async fn a_refusal_comes_before_the_other_extractors_reject() {
+    let addr = serve(Some(verifier(false)));
+    let raw = request(
+        "POST",
+        "/extractors/not-a-number",
+        &[("Content-Type", "application/json")],
+        b"{",
+    );
+    send_raw(addr, &raw)
+        .await
+        .assert_refusal(401, "missing_token");
+
+    let token = Token::Container.value().unwrap();
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-Auth-Token", token.as_str()),
+    ];
+    let response = send_raw(
+        addr,
+        &request("POST", "/extractors/7", &headers, br#"{"x":1}"#),
+    )
+    .await;
+    assert_eq!(
+        response.json(),
+        json!({"id": 7, "kind": "container", "payload": {"x": 1}})
+    );
+}
+
+#[actix_web::test]
+async fn the_verifier_may_also_be_web_data() {
+    let server = HttpServer::new(|| {
+        App::new()
+            .app_data(web::Data::new(verifier(false)))
+            .service(any)
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let addr = server.addrs()[0];
+    actix_web::rt::spawn(server.run());
+    let token = Token::Namespace.value().unwrap();
+    assert_eq!(
+        http_get(addr, "/any", &[("X-Auth-Token", &token)])
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn without_an_app_verifier_this_keyless_process_answers_500() {
+    let addr = serve(None);
+    let token = Token::Namespace.value().unwrap();
+    http_get(addr, "/any", &[("X-Auth-Token", &token)])
+        .await
+        .assert_refusal(500, "server_error");
+}
+
+#[actix_web::test]
+async fn two_different_tokens_are_an_invalid_request() {
+    let addr = serve(Some(verifier(false)));
+    let (a, b) = (
+        Token::Namespace.value().unwrap(),
+        Token::Container.value().unwrap(),
+    );
+    http_get(addr, "/any", &[("X-Auth-Token", &a), ("X-Auth-Token", &b)])
+        .await
+        .assert_refusal(400, "invalid_request");
+}

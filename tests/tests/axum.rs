@@ -1,0 +1,387 @@
+//! Real HTTP round-trips through axum 0.8.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response as AxumResponse};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use scw_private::{Claims, Rejection, Verifier, scw_private};
+use serde_json::{Value, json};
+use tests::{
+    CT, NS, Response, Token, check_route_matrix, get as http_get, platform_token, request,
+    send_raw, verifier,
+};
+use tokio::io::AsyncWriteExt;
+
+fn body(claims: &Claims) -> Json<Value> {
+    Json(serde_json::to_value(claims).unwrap())
+}
+
+#[scw_private]
+async fn any(claims: Claims) -> Json<Value> {
+    body(&claims)
+}
+
+#[scw_private(container)]
+async fn container(claims: Claims) -> Json<Value> {
+    body(&claims)
+}
+
+#[scw_private(namespace)]
+async fn namespace(claims: Claims) -> Json<Value> {
+    body(&claims)
+}
+
+#[scw_private(namespace_id = "ns-explicit")]
+async fn explicit_namespace(claims: Claims) -> Json<Value> {
+    body(&claims)
+}
+
+#[scw_private(container, container_id = "ct-explicit")]
+async fn explicit_container(claims: Claims) -> Json<Value> {
+    body(&claims)
+}
+
+#[scw_private(header = "X-Token")]
+async fn custom_header(claims: Claims) -> Json<Value> {
+    body(&claims)
+}
+
+#[scw_private(public_if_env)]
+async fn maybe_public(claims: Option<Claims>) -> Json<Value> {
+    match claims {
+        Some(claims) => body(&claims),
+        None => Json(json!({"public": true})),
+    }
+}
+
+fn teapot(rejection: Rejection) -> AxumResponse {
+    (
+        StatusCode::IM_A_TEAPOT,
+        format!("{}: {}", rejection.kind(), rejection.reason()),
+    )
+        .into_response()
+}
+
+#[scw_private(on_reject = teapot)]
+async fn custom_rejection() -> &'static str {
+    "ok"
+}
+
+#[derive(Clone, Default)]
+struct AppState {
+    bodies_read: Arc<AtomicUsize>,
+}
+
+/// A body extractor that counts how often a body was actually read.
+struct CountedBody(String);
+
+impl FromRequest<AppState> for CountedBody {
+    type Rejection = StatusCode;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        state.bodies_read.fetch_add(1, Ordering::SeqCst);
+        let text = String::from_request(req, state)
+            .await
+            .map_err(|_| StatusCode::BAD_REQUEST)?;
+        Ok(Self(text))
+    }
+}
+
+#[scw_private]
+async fn counted(State(_): State<AppState>, CountedBody(text): CountedBody) -> String {
+    text
+}
+
+/// Extractors in the orders axum allows, state, path and a JSON body, and the claims.
+#[scw_private]
+async fn extractors(
+    State(state): State<AppState>,
+    Path(id): Path<u32>,
+    claims: Claims,
+    Json(payload): Json<Value>,
+) -> Json<Value> {
+    let _ = state;
+    Json(json!({"id": id, "kind": claims.kind, "payload": payload}))
+}
+
+#[scw_private]
+#[axum::debug_handler(state = AppState)]
+async fn debugged(State(_): State<AppState>, Path(id): Path<u32>) -> String {
+    id.to_string()
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/any", get(any))
+        .route("/container", get(container))
+        .route("/namespace", get(namespace))
+        .route("/explicit-namespace", get(explicit_namespace))
+        .route("/explicit-container", get(explicit_container))
+        .route("/custom-header", get(custom_header))
+        .route("/maybe-public", get(maybe_public))
+        .route("/custom-rejection", get(custom_rejection))
+        .route("/counted", post(counted))
+        .route("/extractors/{id}", post(extractors))
+        .route("/debugged/{id}", get(debugged))
+        .with_state(state)
+}
+
+async fn serve(router: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+async fn app(public: bool) -> (SocketAddr, AppState) {
+    let state = AppState::default();
+    (
+        serve(router(state.clone()).layer(Extension(verifier(public)))).await,
+        state,
+    )
+}
+
+#[tokio::test]
+async fn every_argument_form_against_every_token_in_both_header_forms() {
+    let (addr, _) = app(false).await;
+    let checked = check_route_matrix(addr).await;
+    assert_eq!(checked, 7 * (10 * 2 + 1));
+}
+
+#[tokio::test]
+async fn the_handler_receives_the_verified_claims() {
+    let (addr, _) = app(false).await;
+    let token = tests::mint(&json!({
+        "application_claim": [{"namespace_id": NS, "application_id": CT}],
+        "exp": tests::now() + 600, "iat": 1_700_000_000, "nbf": 1_700_000_000, "jti": "id-1", "iss": "SCALEWAY", "sub": "s"
+    }));
+    let response = http_get(addr, "/any", &[("X-Auth-Token", &token)]).await;
+    let claims = response.json();
+    assert_eq!(claims["namespace_id"], NS);
+    assert_eq!(claims["container_id"], CT);
+    assert_eq!(claims["kind"], "container");
+    assert_eq!(claims["iat"], 1_700_000_000);
+    assert_eq!(claims["nbf"], 1_700_000_000);
+    assert_eq!(claims["jti"], "id-1");
+    assert_eq!(claims["iss"], "SCALEWAY");
+    assert!(claims["exp"].as_i64().unwrap() > tests::now());
+
+    let namespace = http_get(
+        addr,
+        "/any",
+        &[("X-Auth-Token", &platform_token(Some(NS), None))],
+    )
+    .await
+    .json();
+    assert_eq!(namespace["kind"], "namespace");
+    assert_eq!(namespace["container_id"], Value::Null);
+    assert_eq!(namespace["exp"], Value::Null);
+}
+
+#[tokio::test]
+async fn public_if_env_when_public_lets_requests_through_without_a_token() {
+    let (addr, _) = app(true).await;
+    let response = http_get(addr, "/maybe-public", &[]).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), json!({"public": true}));
+    // Other routes stay protected on a public container.
+    http_get(addr, "/any", &[])
+        .await
+        .assert_refusal(401, "missing_token");
+}
+
+#[tokio::test]
+async fn public_if_env_when_private_is_protected() {
+    let (addr, _) = app(false).await;
+    http_get(addr, "/maybe-public", &[])
+        .await
+        .assert_refusal(401, "missing_token");
+    let token = Token::Namespace.value().unwrap();
+    assert_eq!(
+        http_get(addr, "/maybe-public", &[("X-Auth-Token", &token)])
+            .await
+            .json()["kind"],
+        "namespace"
+    );
+}
+
+#[tokio::test]
+async fn on_reject_renders_the_refusal() {
+    let (addr, _) = app(false).await;
+    let response = http_get(addr, "/custom-rejection", &[]).await;
+    assert_eq!(response.status, 418);
+    assert_eq!(response.body, "missing_token: the request carries no token");
+    let response = http_get(addr, "/custom-rejection", &[("X-Auth-Token", "a.b.c")]).await;
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (418, "invalid_token: malformed token")
+    );
+}
+
+#[tokio::test]
+async fn a_refused_request_never_has_its_body_read() {
+    let (addr, state) = app(false).await;
+    // Announce a body and send none of it: the refusal must come without waiting for it.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = "POST /counted HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tests::read_response(&mut stream)
+        .await
+        .assert_refusal(401, "missing_token");
+    assert_eq!(state.bodies_read.load(Ordering::SeqCst), 0);
+
+    let token = Token::Namespace.value().unwrap();
+    let raw = request("POST", "/counted", &[("X-Auth-Token", &token)], b"hello");
+    let response = send_raw(addr, &raw).await;
+    assert_eq!((response.status, response.body.as_str()), (200, "hello"));
+    assert_eq!(state.bodies_read.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_refusal_comes_before_the_other_extractors_reject() {
+    let (addr, _) = app(false).await;
+    // Bad path parameter and bad JSON: still the token is what is reported.
+    let raw = request(
+        "POST",
+        "/extractors/not-a-number",
+        &[("Content-Type", "application/json")],
+        b"{",
+    );
+    send_raw(addr, &raw)
+        .await
+        .assert_refusal(401, "missing_token");
+
+    let token = Token::Container.value().unwrap();
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", &*format!("Bearer {token}")),
+    ];
+    let response = send_raw(
+        addr,
+        &request("POST", "/extractors/7", &headers, br#"{"x":1}"#),
+    )
+    .await;
+    assert_eq!(
+        response.json(),
+        json!({"id": 7, "kind": "container", "payload": {"x": 1}})
+    );
+}
+
+#[tokio::test]
+async fn works_under_debug_handler() {
+    let (addr, _) = app(false).await;
+    http_get(addr, "/debugged/5", &[])
+        .await
+        .assert_refusal(401, "missing_token");
+    let token = Token::Namespace.value().unwrap();
+    assert_eq!(
+        http_get(addr, "/debugged/5", &[("X-Auth-Token", &token)])
+            .await
+            .body,
+        "5"
+    );
+}
+
+#[tokio::test]
+async fn two_different_tokens_are_an_invalid_request() {
+    let (addr, _) = app(false).await;
+    let (a, b) = (
+        Token::Namespace.value().unwrap(),
+        Token::Container.value().unwrap(),
+    );
+    let response = http_get(
+        addr,
+        "/any",
+        &[
+            ("Authorization", &format!("Bearer {a}")),
+            ("X-Auth-Token", &b),
+        ],
+    )
+    .await;
+    response.assert_refusal(400, "invalid_request");
+    let response = http_get(addr, "/any", &[("X-Auth-Token", &a), ("X-Auth-Token", &b)]).await;
+    response.assert_refusal(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn without_an_app_verifier_the_environment_is_used_and_this_one_has_no_key() {
+    // This test process never sets `SCW_PUBLIC_KEY`: the global verifier is misconfigured,
+    // which must answer 500 whatever the request carries, and reveal nothing.
+    let addr = serve(router(AppState::default())).await;
+    let token = Token::Namespace.value().unwrap();
+    for headers in [vec![], vec![("X-Auth-Token", token.as_str())]] {
+        let response: Response = http_get(addr, "/any", &headers).await;
+        response.assert_refusal(500, "server_error");
+        assert!(
+            !response.body.contains("SCW_PUBLIC_KEY"),
+            "{}",
+            response.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn claims_work_as_a_plain_extractor_on_unprotected_handlers() {
+    async fn plain(claims: Claims) -> String {
+        format!("{:?}", claims.kind)
+    }
+    async fn optional(claims: Option<Claims>) -> String {
+        format!("{:?}", claims.map(|c| c.kind))
+    }
+    let router = Router::new()
+        .route("/plain", get(plain))
+        .route("/optional", get(optional))
+        .layer(Extension(verifier(false)));
+    let addr = serve(router).await;
+    let token = Token::Namespace.value().unwrap();
+    http_get(addr, "/plain", &[])
+        .await
+        .assert_refusal(401, "missing_token");
+    assert_eq!(
+        http_get(addr, "/plain", &[("X-Auth-Token", &token)])
+            .await
+            .body,
+        "Namespace"
+    );
+    assert_eq!(http_get(addr, "/optional", &[]).await.body, "None");
+    assert_eq!(
+        http_get(addr, "/optional", &[("X-Auth-Token", &token)])
+            .await
+            .body,
+        "Some(Namespace)"
+    );
+    http_get(addr, "/optional", &[("X-Auth-Token", "a.b.c")])
+        .await
+        .assert_refusal(401, "invalid_token");
+    let sibling = Token::Sibling.value().unwrap();
+    http_get(addr, "/optional", &[("X-Auth-Token", &sibling)])
+        .await
+        .assert_refusal(403, "insufficient_scope");
+}
+
+#[tokio::test]
+async fn an_app_verifier_with_its_own_header_set() {
+    let custom = Verifier::builder()
+        .public_key_pem(tests::PUBLIC_KEY)
+        .namespace_id(NS)
+        .container_id(CT)
+        .headers(["SCW-Functions-Token"])
+        .build()
+        .unwrap();
+    let addr = serve(router(AppState::default()).layer(Extension(custom))).await;
+    let token = Token::Namespace.value().unwrap();
+    http_get(addr, "/any", &[("X-Auth-Token", &token)])
+        .await
+        .assert_refusal(401, "missing_token");
+    assert_eq!(
+        http_get(addr, "/any", &[("SCW-Functions-Token", &token)])
+            .await
+            .status,
+        200
+    );
+}
