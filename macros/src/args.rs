@@ -49,7 +49,7 @@ impl Parse for Args {
                 set(&mut args.public_if_env, keyword, keyword, "public_if_env")?;
             } else if lookahead.peek(kw::namespace_id) {
                 let keyword = input.parse::<kw::namespace_id>()?;
-                let value = string_value(input, "namespace_id")?;
+                let value = string_value(input, &keyword, "namespace_id")?;
                 set(
                     &mut args.namespace_id,
                     (keyword, value),
@@ -58,7 +58,7 @@ impl Parse for Args {
                 )?;
             } else if lookahead.peek(kw::container_id) {
                 let keyword = input.parse::<kw::container_id>()?;
-                let value = string_value(input, "container_id")?;
+                let value = string_value(input, &keyword, "container_id")?;
                 set(
                     &mut args.container_id,
                     (keyword, value),
@@ -67,12 +67,13 @@ impl Parse for Args {
                 )?;
             } else if lookahead.peek(kw::header) {
                 let keyword = input.parse::<kw::header>()?;
-                let value = string_value(input, "header")?;
+                let value = string_value(input, &keyword, "header")?;
                 set(&mut args.header, (keyword, value), keyword, "header")?;
             } else if lookahead.peek(kw::on_reject) {
                 let keyword = input.parse::<kw::on_reject>()?;
                 let value = path_value(
                     input,
+                    &keyword,
                     "on_reject",
                     "the path of a function, like `on_reject = my_rejection`",
                 )?;
@@ -81,6 +82,7 @@ impl Parse for Args {
                 let keyword = input.parse::<Token![crate]>()?;
                 let value = path_value(
                     input,
+                    &keyword,
                     "crate",
                     "the path of the `scw_private` crate, like `crate = ::my_scw`",
                 )?;
@@ -133,11 +135,14 @@ fn no_value(input: ParseStream<'_>, name: &str) -> syn::Result<()> {
 }
 
 /// `= "..."`.
-fn string_value(input: ParseStream<'_>, name: &str) -> syn::Result<LitStr> {
+fn string_value(
+    input: ParseStream<'_>,
+    keyword: &impl quote::ToTokens,
+    name: &str,
+) -> syn::Result<LitStr> {
     if !input.peek(Token![=]) {
-        return Err(input.error(format!(
-            "expected `=` after `{name}`; write `{name} = \"...\"`"
-        )));
+        let message = format!("`{name}` takes a value; write `{name} = \"...\"`");
+        return Err(syn::Error::new_spanned(keyword, message));
     }
     input.parse::<Token![=]>()?;
     if input.peek(LitStr) {
@@ -151,11 +156,17 @@ fn string_value(input: ParseStream<'_>, name: &str) -> syn::Result<LitStr> {
 }
 
 /// `= path`.
-fn path_value(input: ParseStream<'_>, name: &str, expected: &str) -> syn::Result<Path> {
+fn path_value(
+    input: ParseStream<'_>,
+    keyword: &impl quote::ToTokens,
+    name: &str,
+    expected: &str,
+) -> syn::Result<Path> {
     if !input.peek(Token![=]) {
-        return Err(input.error(format!(
-            "expected `=` after `{name}`; write `{name} = path`"
-        )));
+        return Err(syn::Error::new_spanned(
+            keyword,
+            format!("`{name}` takes {expected}"),
+        ));
     }
     input.parse::<Token![=]>()?;
     let fork = input.fork();

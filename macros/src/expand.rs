@@ -17,6 +17,11 @@
 //!     const POLICY: ::scw_private::__private::Policy =
 //!         ::scw_private::__private::Policy::new().scope(::scw_private::__private::Scope::ContainerToken);
 //! }
+//! impl ::scw_private::__private::RenderRejection<__scw_private_handler> for ::scw_private::Rejection {
+//!     fn render(self) -> ::scw_private::__private::Reply {
+//!         ::scw_private::__private::Reply::Default(self)   // or `on_reject`'s response
+//!     }
+//! }
 //! pub async fn handler(
 //!     _: ::scw_private::__private::Guard<__scw_private_handler>,
 //!     Path(id): Path<u32>,
@@ -128,16 +133,13 @@ fn rewrite(args: &Args, mut function: ItemFn) -> TokenStream {
         span = Span::mixed_site()
     );
     let policy = policy(args, &krate);
-    let on_reject = args.on_reject.as_ref().map(|(_, path)| {
-        let rejection = quote_spanned!(Span::mixed_site()=> __scw_rejection);
+    let render = match &args.on_reject {
         // Spanned on the user's path so a wrong signature is reported there.
-        let call = quote_spanned!(path.span()=> #krate::__private::IntoReply::into_reply(#path(#rejection)));
-        quote! {
-            fn on_reject(#rejection: #krate::Rejection) -> #krate::__private::Reply {
-                #call
-            }
+        Some((_, path)) => {
+            quote_spanned!(path.span()=> #krate::__private::IntoReply::into_reply(#path(self)))
         }
-    });
+        None => quote!(#krate::__private::Reply::Default(self)),
+    };
     let vis = &function.vis;
     let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
     function.sig.inputs.insert(0, guard);
@@ -148,7 +150,12 @@ fn rewrite(args: &Args, mut function: ItemFn) -> TokenStream {
 
         impl #krate::__private::HandlerPolicy for #policy_type {
             const POLICY: #krate::__private::Policy = #policy;
-            #on_reject
+        }
+
+        impl #krate::__private::RenderRejection<#policy_type> for #krate::Rejection {
+            fn render(self) -> #krate::__private::Reply {
+                #render
+            }
         }
 
         #function

@@ -1,7 +1,6 @@
 //! Checks that need the whole attribute or the function: argument combinations and the
 //! shapes of handler the rewrite supports. Every independent mistake is reported, each once.
 
-use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, PathArguments, Type};
 
 use crate::args::Args;
@@ -126,8 +125,8 @@ pub(crate) fn function(item: &ItemFn, args: &Args) -> syn::Result<()> {
         }
     }
     if let Some(extra) = sig.inputs.iter().nth(MAX_HANDLER_PARAMS) {
-        errors.push(syn::Error::new(
-            extra.span(),
+        errors.push(syn::Error::new_spanned(
+            extra,
             format!(
                 "`#[scw_private]` adds a parameter of its own, so a handler can take at most {MAX_HANDLER_PARAMS}; this is one too many"
             ),

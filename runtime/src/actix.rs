@@ -11,7 +11,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::extract::RequestHeaders;
-use crate::private::{Guard, HandlerPolicy, Reply, Verified};
+use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
 use crate::{Claims, Policy, Rejection, Verifier};
 
 impl RequestHeaders for HeaderMap {
@@ -44,7 +44,11 @@ fn verifier(req: &HttpRequest) -> &Verifier {
         .unwrap_or_else(|| Verifier::global())
 }
 
-impl<P: HandlerPolicy> FromRequest for Guard<P> {
+impl<P> FromRequest for Guard<P>
+where
+    P: HandlerPolicy,
+    Rejection: RenderRejection<P>,
+{
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
 
@@ -57,7 +61,7 @@ impl<P: HandlerPolicy> FromRequest for Guard<P> {
             }
             Err(rejection) => {
                 req.extensions_mut().insert(Verified::Refused);
-                Err(error(P::on_reject(rejection)))
+                Err(error(RenderRejection::<P>::render(rejection)))
             }
         })
     }

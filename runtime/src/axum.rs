@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use crate::private::{Guard, HandlerPolicy, Reply, Verified};
+use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
 use crate::{Claims, Policy, Rejection, RejectionKind, Verifier};
 
 impl IntoResponse for Rejection {
@@ -27,6 +27,7 @@ impl<S, P> FromRequestParts<S> for Guard<P>
 where
     S: Send + Sync,
     P: HandlerPolicy,
+    Rejection: RenderRejection<P>,
 {
     type Rejection = Response;
 
@@ -38,7 +39,7 @@ where
                     .insert(verified.map_or(Verified::Public, Verified::Token));
                 Ok(Guard::new())
             }
-            Err(rejection) => Err(render(P::on_reject(rejection))),
+            Err(rejection) => Err(render(RenderRejection::<P>::render(rejection))),
         }
     }
 }

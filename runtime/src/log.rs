@@ -1,6 +1,6 @@
 //! One `tracing` event per refusal, without ever logging a token or a key.
 
-use crate::rejection::{Rejection, RejectionKind};
+use crate::rejection::Rejection;
 
 /// Misconfiguration is logged at error level at most this often; the refusals in between
 /// are logged at debug level, so a broken deployment under load does not flood the log.
@@ -11,6 +11,8 @@ const MISCONFIGURED_EVERY_SECS: u64 = 60;
 pub(crate) fn refused(rejection: &Rejection) {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{SystemTime, UNIX_EPOCH};
+
+    use crate::rejection::RejectionKind;
 
     static LAST_ERROR: AtomicU64 = AtomicU64::new(0);
 

@@ -10,11 +10,17 @@ use crate::{Claims, Rejection};
 pub trait HandlerPolicy: 'static {
     /// What the handler requires.
     const POLICY: Policy;
+}
 
-    /// Turns a refusal into a response: the RFC 6750 one unless `on_reject` was given.
-    fn on_reject(rejection: Rejection) -> Reply {
-        Reply::Default(rejection)
-    }
+/// How the handler with policy `P` renders a refusal, implemented by the macro for every
+/// handler: the RFC 6750 response, or the `on_reject` function's.
+///
+/// It is implemented on `Rejection`, taking `self`, because a named parameter in generated
+/// code would clash with a unit struct of the same name in the user's scope, whatever its
+/// hygiene.
+pub trait RenderRejection<P> {
+    /// Renders the refusal.
+    fn render(self) -> Reply;
 }
 
 /// The extractor the macro puts first in a protected handler's parameters, so the token is
@@ -64,7 +70,10 @@ pub trait IntoReply {
     fn into_reply(self) -> Reply;
 }
 
+// `do_not_recommend` keeps these impls, which live in this crate's sources, out of the
+// error a wrong `on_reject` gets: the message above says all there is to say.
 #[cfg(feature = "axum")]
+#[diagnostic::do_not_recommend]
 impl IntoReply for axum::response::Response {
     fn into_reply(self) -> Reply {
         Reply::Axum(self)
@@ -72,6 +81,7 @@ impl IntoReply for axum::response::Response {
 }
 
 #[cfg(feature = "actix-web")]
+#[diagnostic::do_not_recommend]
 impl IntoReply for actix_web::HttpResponse {
     fn into_reply(self) -> Reply {
         Reply::Actix(self)

@@ -1,1 +1,0 @@
-//! UI tests live in `tests/`.

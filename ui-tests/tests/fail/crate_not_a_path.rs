@@ -1,0 +1,6 @@
+use scw_private::scw_private;
+
+#[scw_private(crate = "scw_private")]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use scw_private::scw_private;
+
+#[scw_private]
+fn handler() -> &'static str {
+    "ok"
+}
+
+fn main() {}

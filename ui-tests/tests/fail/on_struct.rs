@@ -1,0 +1,6 @@
+use scw_private::scw_private;
+
+#[scw_private]
+struct Handler;
+
+fn main() {}
