@@ -58,6 +58,7 @@
 //!   error level, at most once a minute. Never a token or a key.
 //! - `axum`, `actix-web`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
+//! - `testing`: [`testing`], key pairs and tokens for development and tests.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
@@ -80,6 +81,8 @@ mod verifier;
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc = include_str!("attribute.md")]
 #[doc(inline)]

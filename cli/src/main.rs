@@ -1,0 +1,293 @@
+//! `scw-jwt`: keys and tokens shaped like Scaleway's, for developing and testing private
+//! containers without the platform.
+//!
+//! Exit codes: 0 success, 1 a token was refused, 2 a usage error (bad flags, unreadable key
+//! file, bad date).
+
+mod serve;
+mod time;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clap::{Args, Parser, Subcommand};
+use scw_private::testing::KeyPair;
+use scw_private::{Policy, PublicKey, Scope, Verifier};
+
+#[derive(Parser)]
+#[command(name = "scw-jwt", version, about = "Keys and tokens shaped like Scaleway's, for local development", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a new key pair: private.pem and public.pem (PKCS#1, as the platform injects it).
+    #[command(after_help = "Example:\n  scw-jwt keygen --out ./dev-keys")]
+    Keygen {
+        /// Directory to write the keys to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Key size: 2048 (the platform's), 3072 or 4096.
+        #[arg(long, default_value_t = 2048)]
+        bits: usize,
+        /// Overwrite existing key files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a token signed with a private key, as `GET /issue-jwt` would issue it.
+    #[command(
+        after_help = "Examples:\n  scw-jwt mint --key dev-keys/private.pem --namespace-id $SCW_NAMESPACE_ID\n  \
+        scw-jwt mint --key dev-keys/private.pem --container-id $SCW_APPLICATION_ID --expires-at 2027-01-02T00:00:00Z"
+    )]
+    Mint {
+        /// The private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        #[command(flatten)]
+        scope: TokenScope,
+        /// Expiry: the platform's format 2027-01-02T00:00:00Z, or any RFC 3339 date-time.
+        #[arg(long, value_name = "DATE")]
+        expires_at: Option<String>,
+    },
+    /// Show a token's header and claims, and with a key, whether it would be accepted and why not.
+    #[command(
+        after_help = "Example:\n  scw-jwt inspect \"$TOKEN\" --key dev-keys/public.pem \
+        --namespace-id $SCW_NAMESPACE_ID --container-id $SCW_APPLICATION_ID"
+    )]
+    Inspect {
+        /// The token.
+        token: String,
+        /// The public key (PEM) to verify with; without it nothing is verified.
+        #[arg(long, value_name = "FILE", requires = "namespace_id")]
+        key: Option<PathBuf>,
+        /// The namespace the token must grant (needed with --key).
+        #[arg(long, value_name = "ID")]
+        namespace_id: Option<String>,
+        /// The container the token must grant; without it only a namespace token can pass.
+        #[arg(long, value_name = "ID")]
+        container_id: Option<String>,
+    },
+    /// Serve a local stand-in for the platform's token endpoint: GET /issue-jwt.
+    #[command(
+        after_help = "Example:\n  scw-jwt serve --key dev-keys/private.pem --port 8081\n  \
+        curl 'http://127.0.0.1:8081/issue-jwt?namespace_id=my-namespace'"
+    )]
+    Serve {
+        /// The private key (PEM).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8081)]
+        port: u16,
+        /// Address to listen on; loopback unless you mean it.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+    },
+}
+
+/// A namespace token (`--namespace-id`) or a container token (`--container-id`, optionally
+/// with its namespace).
+#[derive(Args)]
+#[group(required = true, multiple = true)]
+struct TokenScope {
+    /// The namespace: alone, a namespace token; with --container-id, the container's namespace.
+    #[arg(long, value_name = "ID")]
+    namespace_id: Option<String>,
+    /// The container: a container token.
+    #[arg(long, value_name = "ID")]
+    container_id: Option<String>,
+}
+
+/// What a command ends with.
+enum Failure {
+    /// A token was refused: exit 1.
+    Refused,
+    /// Bad input: exit 2, with the message.
+    Usage(String),
+}
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Keygen { out, bits, force } => keygen(&out, bits, force),
+        Command::Mint {
+            key,
+            scope,
+            expires_at,
+        } => mint(&key, &scope, expires_at.as_deref()),
+        Command::Inspect {
+            token,
+            key,
+            namespace_id,
+            container_id,
+        } => inspect(
+            &token,
+            key.as_deref(),
+            namespace_id.as_deref(),
+            container_id.as_deref(),
+        ),
+        Command::Serve { key, port, host } => {
+            load_private(&key).and_then(|keys| serve::run(keys, host, port))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Refused) => ExitCode::from(1),
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn keygen(out: &Path, bits: usize, force: bool) -> Result<(), Failure> {
+    let keys = KeyPair::generate_with_bits(bits).map_err(|e| Failure::Usage(e.to_string()))?;
+    let (private, public) = (out.join("private.pem"), out.join("public.pem"));
+    for path in [&private, &public] {
+        if path.exists() && !force {
+            return Err(Failure::Usage(format!(
+                "{} exists; pass --force to overwrite it",
+                path.display()
+            )));
+        }
+    }
+    fs::create_dir_all(out)
+        .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", out.display())))?;
+    write_private(&private, &keys.private_pem())?;
+    fs::write(&public, keys.public_pem())
+        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", public.display())))?;
+    eprintln!(
+        "wrote {} (keep it secret) and {}",
+        private.display(),
+        public.display()
+    );
+    eprintln!("set the public key where your service runs:");
+    println!(
+        "export SCW_PUBLIC_KEY='{}'",
+        keys.public_pem().trim_end().replace('\n', "\\n")
+    );
+    Ok(())
+}
+
+fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
+    let fail = |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(fail)?;
+    std::io::Write::write_all(&mut file, pem.as_bytes()).map_err(fail)
+}
+
+fn load_private(path: &Path) -> Result<KeyPair, Failure> {
+    let text = fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    KeyPair::from_private_pem(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
+}
+
+fn mint(key: &Path, scope: &TokenScope, expires_at: Option<&str>) -> Result<(), Failure> {
+    let keys = load_private(key)?;
+    let exp = expires_at
+        .map(time::parse_rfc3339)
+        .transpose()
+        .map_err(Failure::Usage)?;
+    println!(
+        "{}",
+        issue(
+            &keys,
+            scope.namespace_id.as_deref(),
+            scope.container_id.as_deref(),
+            exp
+        )
+    );
+    Ok(())
+}
+
+/// A token as the platform issues it for a namespace or a container.
+pub(crate) fn issue(
+    keys: &KeyPair,
+    namespace_id: Option<&str>,
+    container_id: Option<&str>,
+    exp: Option<i64>,
+) -> String {
+    let token = match (namespace_id, container_id) {
+        (ns, Some(ct)) => match ns {
+            Some(ns) => keys.token().container(ns, ct),
+            None => keys.token().container_without_namespace(ct),
+        },
+        (Some(ns), None) => keys.token().namespace(ns),
+        (None, None) => unreachable!("clap requires one of the ids"),
+    };
+    match exp {
+        Some(exp) => token.expires_at(exp).sign(),
+        None => token.sign(),
+    }
+}
+
+fn inspect(
+    token: &str,
+    key: Option<&Path>,
+    namespace_id: Option<&str>,
+    container_id: Option<&str>,
+) -> Result<(), Failure> {
+    let segments: Vec<&str> = token.trim().split('.').collect();
+    let [header, payload, _] = segments[..] else {
+        println!(
+            "not a JWT: expected three dot-separated parts, found {}",
+            segments.len()
+        );
+        return Err(Failure::Refused);
+    };
+    println!("header (unverified):\n{}", decode_segment(header));
+    println!("claims (unverified):\n{}", decode_segment(payload));
+    let Some(key) = key else {
+        println!("no --key given: nothing was verified");
+        return Ok(());
+    };
+    let text = fs::read_to_string(key)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", key.display())))?;
+    let public = PublicKey::from_pem(&text)
+        .map_err(|e| Failure::Usage(format!("{}: {e}", key.display())))?;
+    let mut builder = Verifier::builder()
+        .public_key(public)
+        .namespace_id(namespace_id.unwrap_or_default());
+    let mut policy = Policy::new();
+    match container_id {
+        Some(container_id) => builder = builder.container_id(container_id),
+        None => {
+            println!("no --container-id given: only a namespace token can be accepted");
+            policy = policy.scope(Scope::NamespaceToken);
+        }
+    }
+    let verifier = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
+    match verifier.verify(token.trim(), &policy) {
+        Ok(claims) => {
+            println!("accepted: a {:?} token", claims.kind);
+            Ok(())
+        }
+        Err(rejection) => {
+            println!(
+                "refused ({}, HTTP {}): {}",
+                rejection.kind(),
+                rejection.status().as_u16(),
+                rejection.reason()
+            );
+            Err(Failure::Refused)
+        }
+    }
+}
+
+/// Pretty JSON of a base64url segment, or what is wrong with it.
+fn decode_segment(segment: &str) -> String {
+    let Ok(bytes) = URL_SAFE_NO_PAD.decode(segment) else {
+        return "  (not base64url)".to_owned();
+    };
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
+        Err(e) => format!("  (not JSON: {e})"),
+    }
+}

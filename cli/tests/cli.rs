@@ -1,0 +1,402 @@
+//! The `scw-jwt` binary, run as a user runs it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use scw_private::{Policy, RejectionKind, Scope, TokenKind, Verifier};
+
+const NS: &str = "11111111-1111-4111-8111-111111111111";
+const CT: &str = "22222222-2222-4222-8222-222222222222";
+
+fn scw_jwt(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh directory under the system's temporary directory.
+fn temp_dir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "scw-jwt-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Generates keys into a new directory and returns it.
+fn keys() -> PathBuf {
+    let dir = temp_dir();
+    let output = scw_jwt(&["keygen", "--out", dir.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    dir
+}
+
+fn path(dir: &Path, file: &str) -> String {
+    dir.join(file).to_str().unwrap().to_owned()
+}
+
+fn verifier(dir: &Path) -> Verifier {
+    let public = std::fs::read_to_string(dir.join("public.pem")).unwrap();
+    Verifier::builder()
+        .public_key_pem(public)
+        .namespace_id(NS)
+        .container_id(CT)
+        .build()
+        .unwrap()
+}
+
+fn mint(dir: &Path, extra: &[&str]) -> String {
+    let key = path(dir, "private.pem");
+    let mut args = vec!["mint", "--key", &key];
+    args.extend_from_slice(extra);
+    let output = scw_jwt(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).trim().to_owned()
+}
+
+#[test]
+fn keygen_writes_a_pair_and_prints_a_pasteable_export() {
+    let dir = keys();
+    let public = std::fs::read_to_string(dir.join("public.pem")).unwrap();
+    assert!(
+        public.starts_with("-----BEGIN RSA PUBLIC KEY-----"),
+        "PKCS#1, as the platform injects it"
+    );
+    let private = std::fs::read_to_string(dir.join("private.pem")).unwrap();
+    assert!(private.contains("PRIVATE KEY"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("private.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // Run the printed line through a shell, as a user pastes it, and load what it exported.
+    let again = temp_dir();
+    let output = scw_jwt(&["keygen", "--out", again.to_str().unwrap()]);
+    let export = stdout(&output);
+    assert!(
+        export.starts_with("export SCW_PUBLIC_KEY='-----BEGIN RSA PUBLIC KEY-----\\n"),
+        "{export}"
+    );
+    let shell = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{export}\nprintf %s \"$SCW_PUBLIC_KEY\""))
+        .output()
+        .unwrap();
+    let value = String::from_utf8(shell.stdout).unwrap();
+    let exported = scw_private::PublicKey::from_pem(&value).unwrap();
+    assert_eq!(exported.bits(), 2048);
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_without_force() {
+    let dir = keys();
+    let output = scw_jwt(&["keygen", "--out", dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("exists; pass --force"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        scw_jwt(&["keygen", "--out", dir.to_str().unwrap(), "--force"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should_be() {
+    let dir = keys();
+    let verifier = verifier(&dir);
+    let namespace = mint(&dir, &["--namespace-id", NS]);
+    assert_eq!(
+        verifier.verify(&namespace, &Policy::new()).unwrap().kind,
+        TokenKind::Namespace
+    );
+    let refusal = verifier
+        .verify(&namespace, &Policy::new().scope(Scope::ContainerToken))
+        .unwrap_err();
+    assert_eq!(refusal.kind(), RejectionKind::InsufficientScope);
+
+    let container = mint(
+        &dir,
+        &[
+            "--container-id",
+            CT,
+            "--namespace-id",
+            NS,
+            "--expires-at",
+            "2999-01-02T00:00:00Z",
+        ],
+    );
+    let claims = verifier
+        .verify(&container, &Policy::new().scope(Scope::ContainerToken))
+        .unwrap();
+    assert_eq!(claims.kind, TokenKind::Container);
+    assert_eq!(claims.exp, Some(32_472_230_400));
+
+    let sibling = mint(&dir, &["--container-id", "another-container"]);
+    assert_eq!(
+        verifier
+            .verify(&sibling, &Policy::new())
+            .unwrap_err()
+            .kind(),
+        RejectionKind::InsufficientScope
+    );
+
+    let expired = mint(
+        &dir,
+        &[
+            "--namespace-id",
+            NS,
+            "--expires-at",
+            "2020-01-01T00:00:00+01:00",
+        ],
+    );
+    assert_eq!(
+        verifier
+            .verify(&expired, &Policy::new())
+            .unwrap_err()
+            .reason(),
+        "token expired"
+    );
+
+    let other_verifier = self::verifier(&keys());
+    assert_eq!(
+        other_verifier
+            .verify(&namespace, &Policy::new())
+            .unwrap_err()
+            .reason(),
+        "bad signature"
+    );
+}
+
+#[test]
+fn mint_explains_bad_input_with_exit_code_2() {
+    let dir = keys();
+    let key = path(&dir, "private.pem");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "mint",
+                "--key",
+                &key,
+                "--namespace-id",
+                NS,
+                "--expires-at",
+                "next week",
+            ],
+            "is not a date",
+        ),
+        (&["mint", "--key", &key], "required"),
+        (
+            &[
+                "mint",
+                "--key",
+                "/nonexistent/private.pem",
+                "--namespace-id",
+                NS,
+            ],
+            "cannot read /nonexistent/private.pem",
+        ),
+        (
+            &[
+                "mint",
+                "--key",
+                &path(&dir, "public.pem"),
+                "--namespace-id",
+                NS,
+            ],
+            "not a PEM RSA private key",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = scw_jwt(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn inspect_shows_the_claims_and_the_verdict() {
+    let dir = keys();
+    let token = mint(&dir, &["--container-id", CT, "--namespace-id", NS]);
+    let public = path(&dir, "public.pem");
+
+    let output = scw_jwt(&["inspect", &token]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(
+        text.contains("\"alg\": \"RS256\"")
+            && text.contains(CT)
+            && text.contains("nothing was verified"),
+        "{text}"
+    );
+
+    let output = scw_jwt(&[
+        "inspect",
+        &token,
+        "--key",
+        &public,
+        "--namespace-id",
+        NS,
+        "--container-id",
+        CT,
+    ]);
+    assert!(output.status.success(), "{}", stdout(&output));
+    assert!(stdout(&output).contains("accepted: a Container token"));
+
+    let output = scw_jwt(&[
+        "inspect",
+        &token,
+        "--key",
+        &public,
+        "--namespace-id",
+        NS,
+        "--container-id",
+        "other",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("refused (insufficient_scope, HTTP 403)"),
+        "{}",
+        stdout(&output)
+    );
+
+    let expired = mint(
+        &dir,
+        &["--namespace-id", NS, "--expires-at", "2001-01-01T00:00:00Z"],
+    );
+    let output = scw_jwt(&["inspect", &expired, "--key", &public, "--namespace-id", NS]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("refused (invalid_token, HTTP 401): token expired"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = scw_jwt(&["inspect", "not-a-token"]);
+    assert_eq!(output.status.code(), Some(1));
+
+    let output = scw_jwt(&["inspect", &token, "--key", &public]);
+    assert_eq!(output.status.code(), Some(2), "--key needs --namespace-id");
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in ["keygen", "mint", "inspect", "serve"] {
+        let output = scw_jwt(&[command, "--help"]);
+        assert!(output.status.success());
+        assert!(
+            stdout(&output).contains("Example"),
+            "{command}: {}",
+            stdout(&output)
+        );
+    }
+}
+
+/// A GET over loopback; returns status and body.
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").unwrap().1.to_owned();
+    (status, body)
+}
+
+#[test]
+fn serve_issues_tokens_like_the_platform_endpoint() {
+    let dir = keys();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .args(["serve", "--key", &path(&dir, "private.pem"), "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let addr = first_line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_owned();
+    assert!(
+        addr.starts_with("127.0.0.1:"),
+        "loopback by default: {addr}"
+    );
+
+    let verifier = verifier(&dir);
+    let (status, body) = http_get(&addr, &format!("/issue-jwt?namespace_id={NS}"));
+    assert_eq!(status, 200, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        verifier.verify(&token, &Policy::new()).unwrap().kind,
+        TokenKind::Namespace
+    );
+
+    let (status, body) = http_get(
+        &addr,
+        &format!("/issue-jwt?container_id={CT}&expires_at=2999-01-02T00:00:00Z"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let claims = verifier.verify(&token, &Policy::new()).unwrap();
+    assert_eq!(
+        (claims.kind, claims.exp),
+        (TokenKind::Container, Some(32_472_230_400))
+    );
+
+    for query in [
+        "",
+        "?expires_at=2999-01-02T00:00:00Z",
+        "?namespace_id=",
+        "?namespace_id=x&expires_at=soon",
+        "?app=x",
+    ] {
+        let (status, body) = http_get(&addr, &format!("/issue-jwt{query}"));
+        assert_eq!(status, 400, "{query}: {body}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error["error"], "invalid_request", "{query}");
+        assert!(error["error_description"].is_string());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -1,0 +1,47 @@
+//! Keys and tokens for development and tests (feature `testing`).
+//!
+//! Nobody outside Scaleway holds the platform's private key, so a protected service cannot be
+//! called locally with a real token. This module makes a key pair of your own, mints tokens
+//! exactly as the platform does (and every kind of bad token a test needs to prove a
+//! refusal), and hands you a [`Verifier`](crate::Verifier) that trusts them, so a test
+//! protects a handler and calls it without touching the process environment.
+//!
+//! Key generation and signing use aws-lc-rs, whatever signature backend the verifier uses.
+//!
+//! # Example
+//!
+//! A test that mints a token and calls a protected axum handler:
+//!
+//! ```
+//! # #[cfg(feature = "axum")] {
+//! use axum::{Extension, Router, body::Body, http::Request, routing::get};
+//! use scw_private::{Claims, scw_private, testing::KeyPair};
+//! use tower::ServiceExt as _;
+//!
+//! #[scw_private]
+//! async fn hello(claims: Claims) -> String {
+//!     format!("hello {:?}", claims.kind)
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let keys = KeyPair::generate();
+//! let verifier = keys.verifier("my-namespace-id", "my-container-id");
+//! let app = Router::new().route("/", get(hello)).layer(Extension(verifier));
+//!
+//! let token = keys.token().namespace("my-namespace-id").expires_in(3600).sign();
+//! let request = Request::get("/").header("X-Auth-Token", token).body(Body::empty()).unwrap();
+//! let response = app.clone().oneshot(request).await.unwrap();
+//! assert_eq!(response.status(), 200);
+//!
+//! let sibling = keys.token().container("my-namespace-id", "another-container").sign();
+//! let request = Request::get("/").header("X-Auth-Token", sibling).body(Body::empty()).unwrap();
+//! assert_eq!(app.oneshot(request).await.unwrap().status(), 403);
+//! # });
+//! # }
+//! ```
+
+mod keys;
+mod token;
+
+pub use self::keys::{KeyPair, KeyPairError};
+pub use self::token::{Algorithm, TokenBuilder};
