@@ -26,12 +26,16 @@ impl ResponseError for Rejection {
             .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR)
     }
 
+    /// The RFC 6750 response, with the [`RejectionKind`](crate::RejectionKind) in its
+    /// extensions for logging middleware.
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code())
             .insert_header(("www-authenticate", self.www_authenticate().as_bytes()))
             .insert_header(("cache-control", "no-store"))
             .content_type("application/json")
-            .body(self.body())
+            .body(self.body());
+        response.extensions_mut().insert(self.kind());
+        response
     }
 }
 

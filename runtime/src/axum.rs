@@ -10,9 +10,13 @@ use axum::response::{IntoResponse, Response};
 use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
 use crate::{Claims, Policy, Rejection, RejectionKind, Verifier};
 
+/// The RFC 6750 response, with the [`RejectionKind`] in its extensions for logging
+/// middleware.
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        self.to_response().into_response()
+        let mut response = self.to_response().into_response();
+        response.extensions_mut().insert(self.kind());
+        response
     }
 }
 

@@ -58,6 +58,7 @@
 //!   error level, at most once a minute. Never a token or a key.
 //! - `axum`, `actix-web`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
+//! - `tower`: [`ScwPrivateLayer`], the same check as tower middleware for any service.
 //! - `testing`: [`testing`], key pairs and tokens for development and tests.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -81,6 +82,8 @@ mod verifier;
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
+#[cfg(feature = "tower")]
+mod layer;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -92,6 +95,8 @@ pub use crate::claims::{Claims, TokenKind};
 pub use crate::config::ConfigError;
 pub use crate::extract::{MAX_TOKEN_BYTES, RequestHeaders};
 pub use crate::key::{KeyError, MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
+#[cfg(feature = "tower")]
+pub use crate::layer::{ResponseFuture, ScwPrivate, ScwPrivateLayer};
 pub use crate::platform::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY};
 pub use crate::policy::Policy;
 pub use crate::rejection::{REALM, Rejection, RejectionKind};

@@ -1,0 +1,141 @@
+//! The quickstart's routes on plain hyper 1, no web framework: `cargo run --example hyper`.
+//!
+//! Each protected route is a tower service wrapped in `ScwPrivateLayer`, which answers
+//! refusals itself and hands the verified claims over in the request's extensions.
+
+use std::convert::Infallible;
+
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use scw_private::{Claims, RejectionKind, Scope, ScwPrivateLayer};
+use serde_json::{Value, json};
+use tower::util::BoxCloneSyncService;
+use tower::{Layer as _, ServiceExt as _, service_fn};
+
+type Body = Full<Bytes>;
+type Route = BoxCloneSyncService<Request<Incoming>, Response<Body>, Infallible>;
+
+fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
+    let mut response = Response::new(Body::from(value.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        "content-type",
+        "application/json".parse().expect("a header value"),
+    );
+    response
+}
+
+fn caller(request: &Request<Incoming>) -> Value {
+    match request.extensions().get::<Claims>() {
+        Some(claims) => json!(examples::Caller::from(claims.clone())),
+        None => json!({"public": true}),
+    }
+}
+
+/// A route answering who called, behind `layer`.
+fn protected(layer: ScwPrivateLayer) -> Route {
+    let handler = service_fn(|request: Request<Incoming>| async move {
+        Ok::<_, Infallible>(json_response(StatusCode::OK, &caller(&request)))
+    });
+    BoxCloneSyncService::new(layer.layer(handler))
+}
+
+fn echo() -> Route {
+    let handler = service_fn(|request: Request<Incoming>| async move {
+        let body = match request.into_body().collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(_) => {
+                return Ok(json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "unreadable body"}),
+                ));
+            }
+        };
+        Ok::<_, Infallible>(match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => json_response(StatusCode::OK, &value),
+            Err(_) => json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "the body is not JSON"}),
+            ),
+        })
+    });
+    BoxCloneSyncService::new(ScwPrivateLayer::new().layer(handler))
+}
+
+#[derive(Clone)]
+struct Routes {
+    private: Route,
+    container_only: Route,
+    namespace_only: Route,
+    maybe_public: Route,
+    echo: Route,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            private: protected(ScwPrivateLayer::new()),
+            container_only: protected(ScwPrivateLayer::new().scope(Scope::ContainerToken)),
+            namespace_only: protected(ScwPrivateLayer::new().scope(Scope::NamespaceToken)),
+            maybe_public: protected(ScwPrivateLayer::new().public_if_env(true)),
+            echo: echo(),
+        }
+    }
+
+    async fn handle(self, request: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let route = match (&method, path.as_str()) {
+            (&Method::GET, "/") => None,
+            (&Method::GET, "/private") => Some(self.private),
+            (&Method::GET, "/container-only") => Some(self.container_only),
+            (&Method::GET, "/namespace-only") => Some(self.namespace_only),
+            (&Method::GET, "/maybe-public") => Some(self.maybe_public),
+            (&Method::POST, "/echo") => Some(self.echo),
+            _ => {
+                let response = json_response(StatusCode::NOT_FOUND, &json!({"error": "not found"}));
+                examples::log_request(method.as_str(), &path, 404, None);
+                return Ok(response);
+            }
+        };
+        let response = match route {
+            Some(route) => route.oneshot(request).await?,
+            None => json_response(StatusCode::OK, &examples::index()),
+        };
+        let refusal = response.extensions().get::<RejectionKind>().copied();
+        examples::log_request(method.as_str(), &path, response.status().as_u16(), refusal);
+        Ok(response)
+    }
+}
+
+fn main() {
+    let mode = examples::start();
+    let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(examples::listen_addr())
+            .await
+            .expect("the port is free");
+        examples::announce(
+            &mode,
+            "hyper example",
+            listener.local_addr().expect("a bound address"),
+        );
+        let routes = Routes::new();
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let routes = routes.clone();
+            tokio::spawn(async move {
+                let service = TowerToHyperService::new(service_fn(move |request| {
+                    routes.clone().handle(request)
+                }));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+}

@@ -1,0 +1,222 @@
+//! What the three examples share: reading the platform's environment (or standing in for it
+//! in development mode), logging, and the start-up banner.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use scw_private::testing::KeyPair;
+use scw_private::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY, TokenKind};
+use serde::Serialize;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
+
+/// The ids development mode uses when the environment has none.
+pub const DEV_NAMESPACE_ID: &str = "00000000-0000-4000-8000-00000000dev0";
+pub const DEV_CONTAINER_ID: &str = "00000000-0000-4000-8000-00000000dev1";
+
+/// The routes every example serves: method, path, protection.
+pub const ROUTES: [(&str, &str, Protection); 6] = [
+    ("GET", "/", Protection::Public),
+    ("GET", "/private", Protection::AnyToken),
+    ("GET", "/container-only", Protection::ContainerToken),
+    ("GET", "/namespace-only", Protection::NamespaceToken),
+    ("GET", "/maybe-public", Protection::PublicIfEnv),
+    ("POST", "/echo", Protection::AnyToken),
+];
+
+/// How a route is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protection {
+    Public,
+    AnyToken,
+    ContainerToken,
+    NamespaceToken,
+    PublicIfEnv,
+}
+
+/// How the process got its key.
+pub enum Mode {
+    /// `SCW_PUBLIC_KEY` was unset: this process made a key pair and can mint tokens.
+    Development(KeyPair),
+    /// The environment is taken as the platform injects it.
+    Platform,
+}
+
+/// Reads the environment, and stands in for the platform when `SCW_PUBLIC_KEY` is unset.
+///
+/// The platform always sets `SCW_PUBLIC`, so a process that sees it is on the platform: a
+/// missing key there is a misconfiguration (protected routes answer 500), never a reason to
+/// trust a key of its own.
+///
+/// Call it first thing in `main`, before any thread exists: development mode sets variables.
+pub fn start() -> Mode {
+    init_logging();
+    if std::env::var_os(ENV_PUBLIC_KEY).is_some() || std::env::var_os(ENV_PUBLIC).is_some() {
+        return Mode::Platform;
+    }
+    let keys = KeyPair::generate();
+    // SAFETY: called at the top of `main`, before the runtime or any other thread starts.
+    unsafe {
+        std::env::set_var(ENV_PUBLIC_KEY, keys.public_pem());
+        if std::env::var_os(ENV_NAMESPACE_ID).is_none() {
+            std::env::set_var(ENV_NAMESPACE_ID, DEV_NAMESPACE_ID);
+        }
+        if std::env::var_os(ENV_CONTAINER_ID).is_none() {
+            std::env::set_var(ENV_CONTAINER_ID, DEV_CONTAINER_ID);
+        }
+    }
+    Mode::Development(keys)
+}
+
+fn init_logging() {
+    // One line per request from the examples; the crate's own per-refusal events stay at
+    // `info` and are filtered out here, its misconfiguration errors are kept.
+    let filter = Targets::new()
+        .with_default(LevelFilter::INFO)
+        .with_target("scw_private", LevelFilter::WARN);
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let format = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(colour);
+    tracing_subscriber::registry()
+        .with(format)
+        .with(filter)
+        .init();
+}
+
+/// Where to listen: `0.0.0.0:$PORT`, 8080 when `PORT` is unset, as the platform requires.
+pub fn listen_addr() -> SocketAddr {
+    let port = match std::env::var("PORT") {
+        Err(_) => 8080,
+        Ok(port) => port.trim().parse().unwrap_or_else(|_| {
+            eprintln!("PORT={port:?} is not a port number");
+            std::process::exit(2);
+        }),
+    };
+    SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))
+}
+
+/// Says what the process is doing. In development mode, prints tokens and `curl` commands;
+/// on the platform, checks the configuration and prints no secret.
+pub fn announce(mode: &Mode, name: &str, bound: SocketAddr) {
+    println!("{name} listening on http://{bound}");
+    let base = format!("http://127.0.0.1:{}", bound.port());
+    match mode {
+        Mode::Platform => {
+            match scw_private::preflight() {
+                Ok(()) => tracing::info!("protecting routes with the platform's key and ids"),
+                Err(problem) => {
+                    tracing::error!(%problem, "misconfigured: protected routes will answer 500 until this is fixed");
+                }
+            }
+            println!(
+                "try: curl -i {base}/  (and the protected routes with -H \"X-Auth-Token: $TOKEN\")"
+            );
+        }
+        Mode::Development(keys) => {
+            let namespace = std::env::var(ENV_NAMESPACE_ID).unwrap_or_default();
+            let container = std::env::var(ENV_CONTAINER_ID).unwrap_or_default();
+            println!();
+            println!(
+                "DEVELOPMENT MODE: SCW_PUBLIC_KEY is unset, so this process generated its own key pair"
+            );
+            println!(
+                "and trusts only tokens it signed. On Scaleway the platform's key is used instead."
+            );
+            println!("  namespace id: {namespace}");
+            println!("  container id: {container}");
+            println!();
+            println!(
+                "export NS_TOKEN='{}'",
+                keys.token().namespace(&namespace).sign()
+            );
+            println!(
+                "export CT_TOKEN='{}'",
+                keys.token().container(&namespace, &container).sign()
+            );
+            println!();
+            for (method, path, protection) in ROUTES {
+                for (header, kind) in curl_cases(protection) {
+                    let expected = expected_status(protection, kind);
+                    let method = if method == "GET" {
+                        String::new()
+                    } else {
+                        format!(" -X {method}")
+                    };
+                    let body = if path == "/echo" {
+                        " -H 'Content-Type: application/json' -d '{\"hello\":\"world\"}'"
+                    } else {
+                        ""
+                    };
+                    let header = header.map(|h| format!(" -H \"{h}\"")).unwrap_or_default();
+                    println!("curl -i{method}{header}{body} {base}{path}   # expect {expected}");
+                }
+            }
+            println!();
+        }
+    }
+}
+
+/// The header each printed command carries and the kind of token in it.
+fn curl_cases(protection: Protection) -> Vec<(Option<&'static str>, Option<TokenKind>)> {
+    match protection {
+        Protection::Public => vec![(None, None)],
+        _ => vec![
+            (Some("X-Auth-Token: $NS_TOKEN"), Some(TokenKind::Namespace)),
+            (
+                Some("Authorization: Bearer $CT_TOKEN"),
+                Some(TokenKind::Container),
+            ),
+            (None, None),
+        ],
+    }
+}
+
+/// What a request with a token of `kind` (or none) gets from a private container.
+pub fn expected_status(protection: Protection, kind: Option<TokenKind>) -> u16 {
+    match (protection, kind) {
+        (Protection::Public, _) => 200,
+        (_, None) => 401,
+        (Protection::ContainerToken, Some(TokenKind::Namespace)) => 403,
+        (Protection::NamespaceToken, Some(TokenKind::Container)) => 403,
+        _ => 200,
+    }
+}
+
+/// The body of every protected route: who called.
+#[derive(Serialize)]
+pub struct Caller {
+    pub namespace_id: Option<String>,
+    pub container_id: Option<String>,
+    pub kind: TokenKind,
+}
+
+impl From<scw_private::Claims> for Caller {
+    fn from(claims: scw_private::Claims) -> Self {
+        Self {
+            namespace_id: claims.namespace_id,
+            container_id: claims.container_id,
+            kind: claims.kind,
+        }
+    }
+}
+
+/// The public route's body.
+pub fn index() -> serde_json::Value {
+    serde_json::json!({
+        "message": "this route is public; the others need a token",
+        "routes": ROUTES.iter().map(|(method, path, _)| format!("{method} {path}")).collect::<Vec<_>>(),
+    })
+}
+
+/// The one log line per request.
+pub fn log_request(
+    method: &str,
+    path: &str,
+    status: u16,
+    refusal: Option<scw_private::RejectionKind>,
+) {
+    match refusal {
+        Some(class) => tracing::info!("{method} {path} {status} refused: {class}"),
+        None => tracing::info!("{method} {path} {status}"),
+    }
+}

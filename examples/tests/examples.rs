@@ -1,0 +1,484 @@
+//! The three examples end to end: built by `cargo test`, spawned, probed over loopback, stopped.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use examples::{DEV_CONTAINER_ID, DEV_NAMESPACE_ID, ROUTES};
+use scw_private::testing::KeyPair;
+use serde_json::Value;
+
+const EXAMPLES: [&str; 3] = ["quickstart", "actix", "hyper"];
+const NS: &str = "11111111-1111-4111-8111-111111111111";
+const CT: &str = "22222222-2222-4222-8222-222222222222";
+
+/// A running example, killed when dropped.
+struct Running {
+    child: Child,
+    port: u16,
+    stdout: Vec<String>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary(name: &str) -> PathBuf {
+    // This test runs from target/<profile>/deps; cargo builds examples into target/<profile>/examples.
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples")
+        .join(name);
+    assert!(
+        path.exists(),
+        "{} is missing; `cargo test` builds the examples",
+        path.display()
+    );
+    path
+}
+
+/// Starts `name` with exactly `env` (no `SCW_*` from this process) on a free port, and reads
+/// its banner: `lines` lines after the one saying where it listens.
+fn spawn(name: &str, env: &[(&str, &str)], lines: usize) -> Running {
+    let mut command = Command::new(binary(name));
+    for var in [
+        "SCW_PUBLIC_KEY",
+        "SCW_NAMESPACE_ID",
+        "SCW_APPLICATION_ID",
+        "SCW_PUBLIC",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("PORT", "0")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let mut pipe = child.stderr.take().unwrap();
+    let sink = Arc::clone(&stderr);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = pipe.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let port = first.trim().rsplit(':').next().and_then(|p| p.parse().ok());
+    let port = port.unwrap_or_else(|| panic!("{name} did not say where it listens: {first:?}"));
+    let mut stdout = vec![first];
+    for _ in 0..lines {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        stdout.push(line);
+    }
+    Running {
+        child,
+        port,
+        stdout,
+        stderr,
+    }
+}
+
+/// The lines printed in development mode after the first: the intro, the tokens, one command
+/// per route and kind of token, and blank lines between.
+fn dev_banner_lines() -> usize {
+    let commands: usize = ROUTES
+        .iter()
+        .map(|(_, path, _)| if *path == "/" { 1 } else { 3 })
+        .sum();
+    1 + 4 + 1 + 2 + 1 + commands + 1
+}
+
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
+fn send(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut stream = loop {
+        match TcpStream::connect(("127.0.0.1", port)) {
+            Ok(stream) => break stream,
+            Err(e) if Instant::now() > deadline => panic!("cannot connect: {e}"),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let status = raw
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{raw:?}"));
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Reply { status, body }
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = &rest[size + 2..];
+    }
+    out
+}
+
+/// One printed `curl` command, its variables substituted.
+struct Curl {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+    expected: u16,
+}
+
+fn parse_curl(line: &str, vars: &HashMap<String, String>) -> Curl {
+    let (command, expectation) = line.split_once("# expect ").unwrap();
+    let mut curl = Curl {
+        method: "GET".into(),
+        path: String::new(),
+        headers: Vec::new(),
+        body: String::new(),
+        expected: expectation.trim().parse().unwrap(),
+    };
+    // Words, with "..." and '...' kept whole.
+    let mut words = Vec::new();
+    let mut rest = command.trim();
+    while !rest.is_empty() {
+        let (word, after) = match rest.chars().next().unwrap() {
+            quote @ ('"' | '\'') => {
+                let end = rest[1..].find(quote).unwrap() + 1;
+                (&rest[1..end], &rest[end + 1..])
+            }
+            _ => rest.split_once(' ').unwrap_or((rest, "")),
+        };
+        words.push(word.to_owned());
+        rest = after.trim_start();
+    }
+    let mut words = words.into_iter().skip(1);
+    while let Some(word) = words.next() {
+        match word.as_str() {
+            "-i" => {}
+            "-X" => curl.method = words.next().unwrap(),
+            "-d" => curl.body = words.next().unwrap(),
+            "-H" => {
+                let mut header = words.next().unwrap();
+                for (name, value) in vars {
+                    header = header.replace(&format!("${name}"), value);
+                }
+                let (name, value) = header.split_once(": ").unwrap();
+                curl.headers.push((name.to_owned(), value.to_owned()));
+            }
+            url => {
+                curl.path = format!(
+                    "/{}",
+                    url.split_once("//").unwrap().1.split_once('/').unwrap().1
+                )
+            }
+        }
+    }
+    curl
+}
+
+#[test]
+fn development_mode_prints_commands_that_work_as_printed() {
+    for name in EXAMPLES {
+        let running = spawn(name, &[], dev_banner_lines());
+        let banner = running.stdout.join("");
+        assert!(banner.contains("DEVELOPMENT MODE"), "{name}: {banner}");
+        assert!(
+            banner.contains(DEV_NAMESPACE_ID) && banner.contains(DEV_CONTAINER_ID),
+            "{name}"
+        );
+
+        let vars: HashMap<String, String> = running
+            .stdout
+            .iter()
+            .filter_map(|line| line.strip_prefix("export "))
+            .filter_map(|line| line.trim().split_once("='"))
+            .map(|(name, value)| (name.to_owned(), value.trim_end_matches('\'').to_owned()))
+            .collect();
+        assert_eq!(vars.len(), 2, "{name}: {banner}");
+
+        let commands: Vec<Curl> = running
+            .stdout
+            .iter()
+            .filter(|line| line.starts_with("curl "))
+            .map(|line| parse_curl(line, &vars))
+            .collect();
+        assert_eq!(commands.len(), 16, "{name}");
+        for curl in &commands {
+            let headers: Vec<(&str, &str)> = curl
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            let reply = send(running.port, &curl.method, &curl.path, &headers, &curl.body);
+            assert_eq!(
+                reply.status, curl.expected,
+                "{name} {} {} {:?}: {}",
+                curl.method, curl.path, curl.headers, reply.body
+            );
+            let json = reply.json();
+            match (reply.status, curl.path.as_str()) {
+                (200, "/") => assert!(json["routes"].is_array(), "{name}"),
+                (200, "/echo") => assert_eq!(json, serde_json::json!({"hello": "world"}), "{name}"),
+                (200, _) => {
+                    let kind = if curl.headers[0].1.contains(&vars["NS_TOKEN"]) {
+                        "namespace"
+                    } else {
+                        "container"
+                    };
+                    assert_eq!(json["kind"], kind, "{name} {}", curl.path);
+                    assert_eq!(json["namespace_id"], DEV_NAMESPACE_ID, "{name}");
+                }
+                (status, _) => assert!(json["error"].is_string(), "{name} {status}"),
+            }
+        }
+        // One log line per request, with the refusal class.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !running
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("POST /echo 401 refused: missing_token")
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{name} logged: {}",
+                running.stderr.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            running
+                .stderr
+                .lock()
+                .unwrap()
+                .contains("GET /container-only 403 refused: insufficient_scope")
+        );
+    }
+}
+
+#[test]
+fn platform_mode_takes_the_environment_and_prints_no_secret() {
+    let keys = KeyPair::generate();
+    let public = keys.public_pem();
+    for name in EXAMPLES {
+        let env = [
+            ("SCW_PUBLIC_KEY", public.as_str()),
+            ("SCW_NAMESPACE_ID", NS),
+            ("SCW_APPLICATION_ID", CT),
+            ("SCW_PUBLIC", "true"),
+        ];
+        let running = spawn(name, &env, 1);
+        let banner = running.stdout.join("");
+        assert!(
+            !banner.contains("eyJ") && !banner.contains("BEGIN") && !banner.contains("DEVELOPMENT"),
+            "{banner}"
+        );
+
+        let port = running.port;
+        assert_eq!(
+            send(port, "GET", "/maybe-public", &[], "").json(),
+            serde_json::json!({"public": true}),
+            "{name}"
+        );
+        let container = keys.token().container(NS, CT).sign();
+        let reply = send(
+            port,
+            "GET",
+            "/container-only",
+            &[("X-Auth-Token", &container)],
+            "",
+        );
+        assert_eq!(
+            reply.json(),
+            serde_json::json!({"namespace_id": NS, "container_id": CT, "kind": "container"}),
+            "{name}"
+        );
+        let namespace = keys.token().namespace(NS).sign();
+        let reply = send(
+            port,
+            "GET",
+            "/private",
+            &[("Authorization", &format!("Bearer {namespace}"))],
+            "",
+        );
+        assert_eq!(
+            reply.json(),
+            serde_json::json!({"namespace_id": NS, "container_id": null, "kind": "namespace"})
+        );
+        let sibling = keys.token().container(NS, "sibling").sign();
+        assert_eq!(
+            send(port, "GET", "/private", &[("X-Auth-Token", &sibling)], "").status,
+            403,
+            "{name}"
+        );
+        let forged = KeyPair::generate().token().namespace(NS).sign();
+        assert_eq!(
+            send(port, "GET", "/private", &[("X-Auth-Token", &forged)], "").status,
+            401,
+            "{name}"
+        );
+        // A refused request with a body that is not even JSON: refused before it is read.
+        let reply = send(
+            port,
+            "POST",
+            "/echo",
+            &[("Content-Type", "application/json")],
+            "{not json",
+        );
+        assert_eq!(reply.status, 401, "{name}");
+    }
+}
+
+#[test]
+fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_ones() {
+    let keys = KeyPair::generate();
+    for name in EXAMPLES {
+        let running = spawn(
+            name,
+            &[
+                ("SCW_PUBLIC_KEY", "not a key"),
+                ("SCW_NAMESPACE_ID", NS),
+                ("SCW_APPLICATION_ID", CT),
+            ],
+            1,
+        );
+        let token = keys.token().namespace(NS).sign();
+        assert_eq!(
+            send(running.port, "GET", "/", &[], "").status,
+            200,
+            "{name}"
+        );
+        for (method, path, _) in &ROUTES[1..] {
+            let reply = send(
+                running.port,
+                method,
+                path,
+                &[("X-Auth-Token", &token)],
+                "{}",
+            );
+            assert_eq!(reply.status, 500, "{name} {path}: {}", reply.body);
+            assert_eq!(reply.json()["error"], "server_error");
+        }
+        let log = running.stderr.lock().unwrap().clone();
+        assert!(
+            log.contains("ERROR")
+                && log.contains("SCW_PUBLIC_KEY")
+                && log.contains("not a PEM key"),
+            "{name}: {log}"
+        );
+
+        // On the platform (`SCW_PUBLIC` is always set there) a missing key is no development mode.
+        let running = spawn(
+            name,
+            &[
+                ("SCW_PUBLIC", "false"),
+                ("SCW_NAMESPACE_ID", NS),
+                ("SCW_APPLICATION_ID", CT),
+            ],
+            1,
+        );
+        assert!(!running.stdout.join("").contains("DEVELOPMENT"), "{name}");
+        assert_eq!(
+            send(
+                running.port,
+                "GET",
+                "/private",
+                &[("X-Auth-Token", &token)],
+                ""
+            )
+            .status,
+            500,
+            "{name}"
+        );
+
+        // The key is fine but the container id is missing: only what needs it fails.
+        let public = keys.public_pem();
+        let running = spawn(
+            name,
+            &[
+                ("SCW_PUBLIC_KEY", public.as_str()),
+                ("SCW_NAMESPACE_ID", NS),
+            ],
+            1,
+        );
+        assert_eq!(
+            send(
+                running.port,
+                "GET",
+                "/private",
+                &[("X-Auth-Token", &token)],
+                ""
+            )
+            .status,
+            500,
+            "{name}"
+        );
+        assert_eq!(
+            send(
+                running.port,
+                "GET",
+                "/namespace-only",
+                &[("X-Auth-Token", &token)],
+                ""
+            )
+            .status,
+            200,
+            "{name}"
+        );
+    }
+}

@@ -1,0 +1,305 @@
+//! `ScwPrivateLayer`: the attribute's check as tower middleware, for a whole service or router.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::private::Verified;
+use crate::{Policy, Rejection, Scope, Verifier};
+
+/// Protects every request to the wrapped service, with the same options and the same
+/// responses as `#[scw_private]`.
+///
+/// An accepted request reaches the inner service with its [`Claims`](crate::Claims) in the
+/// request extensions (so axum's `Claims` extractor finds them without verifying again). A
+/// refused one never reaches it: the layer answers with the RFC 6750 response, whose body type
+/// is built `From<String>` (axum's `Body`, `http_body_util::Full<Bytes>`, `String`, ...).
+///
+/// The verifier is the one given with [`verifier`](Self::verifier), else a request extension
+/// of type [`Verifier`], else [`Verifier::global`].
+///
+/// ```
+/// # #[cfg(feature = "axum")] {
+/// use axum::{Router, routing::get};
+/// use scw_private::{Claims, Scope, ScwPrivateLayer};
+///
+/// async fn whoami(claims: Claims) -> String {
+///     format!("{:?}", claims.kind)
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/whoami", get(whoami))
+///     .layer(ScwPrivateLayer::new().scope(Scope::ContainerToken));
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct ScwPrivateLayer {
+    verifier: Option<Verifier>,
+    policy: Policy,
+}
+
+impl ScwPrivateLayer {
+    /// Any token that grants this container, checked by the environment's verifier.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks requests with this verifier.
+    pub fn verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+
+    /// The whole policy at once (see [`Policy`]).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Which kinds of token are accepted; like `container` and `namespace`.
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.policy = self.policy.scope(scope);
+        self
+    }
+
+    /// Lets requests through without a token when the container is public; like
+    /// `public_if_env`.
+    pub fn public_if_env(mut self, public_if_env: bool) -> Self {
+        self.policy = self.policy.public_if_env(public_if_env);
+        self
+    }
+
+    /// Reads the token from this header only; like `header = "..."`.
+    pub fn header(mut self, name: &'static str) -> Self {
+        self.policy = self.policy.header(name);
+        self
+    }
+}
+
+impl<S> Layer<S> for ScwPrivateLayer {
+    type Service = ScwPrivate<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ScwPrivate {
+            inner,
+            verifier: self.verifier.clone(),
+            policy: self.policy,
+        }
+    }
+}
+
+/// The service [`ScwPrivateLayer`] wraps around another.
+#[derive(Clone, Debug)]
+pub struct ScwPrivate<S> {
+    inner: S,
+    verifier: Option<Verifier>,
+    policy: Policy,
+}
+
+impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for ScwPrivate<S>
+where
+    S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+    ResBody: From<String>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
+        let verifier = match &self.verifier {
+            Some(verifier) => verifier,
+            None => request
+                .extensions()
+                .get::<Verifier>()
+                .unwrap_or_else(|| Verifier::global()),
+        };
+        match verifier.authorize(request.headers(), &self.policy) {
+            Ok(verified) => {
+                let extensions = request.extensions_mut();
+                match verified {
+                    Some(claims) => {
+                        extensions.insert(claims.clone());
+                        extensions.insert(Verified::Token(claims));
+                    }
+                    None => {
+                        extensions.insert(Verified::Public);
+                    }
+                }
+                ResponseFuture::inner(self.inner.call(request))
+            }
+            Err(rejection) => ResponseFuture::refused(response(&rejection)),
+        }
+    }
+}
+
+fn response<B: From<String>>(rejection: &Rejection) -> http::Response<B> {
+    let mut response = rejection.to_response().map(B::from);
+    response.extensions_mut().insert(rejection.kind());
+    response
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`ScwPrivate`]: the inner service's, or a refusal.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProjection]
+    enum State<F, B> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<http::Response<B>> },
+    }
+}
+
+impl<F, B> ResponseFuture<F, B> {
+    fn inner(future: F) -> Self {
+        Self {
+            state: State::Inner { future },
+        }
+    }
+
+    fn refused(response: http::Response<B>) -> Self {
+        Self {
+            state: State::Refused {
+                response: Some(response),
+            },
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+{
+    type Output = Result<http::Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProjection::Inner { future } => future.poll(cx),
+            StateProjection::Refused { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("ResponseFuture polled after completion"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::future::Ready;
+
+    use super::*;
+    use crate::Claims;
+
+    /// Answers 200 with the claims it was handed, or `public`.
+    #[derive(Clone)]
+    struct Echo;
+
+    impl Service<http::Request<()>> for Echo {
+        type Response = http::Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<Self::Response, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: http::Request<()>) -> Self::Future {
+            let body = match request.extensions().get::<Claims>() {
+                Some(claims) => format!("{:?}", claims.kind),
+                None => "public".to_owned(),
+            };
+            std::future::ready(Ok(http::Response::new(body)))
+        }
+    }
+
+    fn call(layer: &ScwPrivateLayer, headers: &[(&'static str, &str)]) -> http::Response<String> {
+        let mut request = http::Request::new(());
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().unwrap());
+        }
+        let mut service = layer.layer(Echo);
+        let future = service.call(request);
+        // Both futures are ready on the first poll.
+        let waker = std::task::Waker::noop();
+        match std::pin::pin!(future).poll(&mut Context::from_waker(waker)) {
+            Poll::Ready(Ok(response)) => response,
+            _ => unreachable!(),
+        }
+    }
+
+    const PEM: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+
+    fn verifier(public: bool) -> Verifier {
+        Verifier::builder()
+            .public_key_pem(PEM)
+            .namespace_id("ns-1")
+            .container_id("ct-1")
+            .public(public)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn refuses_with_the_rfc_6750_response_and_the_class_in_extensions() {
+        let response = call(&ScwPrivateLayer::new().verifier(verifier(false)), &[]);
+        assert_eq!(response.status(), 401);
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer realm=\"scw-private\""
+        );
+        assert_eq!(
+            response.body(),
+            r#"{"error":"missing_token","error_description":"the request carries no token"}"#
+        );
+        assert_eq!(
+            response.extensions().get::<crate::RejectionKind>(),
+            Some(&crate::RejectionKind::MissingCredentials)
+        );
+    }
+
+    #[test]
+    fn hands_the_claims_to_the_inner_service() {
+        let token = crate::token::tests::sign(
+            &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
+        );
+        let layer = ScwPrivateLayer::new().verifier(verifier(false));
+        let response = call(&layer, &[("x-auth-token", &token)]);
+        assert_eq!(
+            (response.status().as_u16(), response.body().as_str()),
+            (200, "Namespace")
+        );
+        let container_only = layer.scope(Scope::ContainerToken);
+        assert_eq!(
+            call(&container_only, &[("x-auth-token", &token)]).status(),
+            403
+        );
+    }
+
+    #[test]
+    fn public_if_env_and_header_options() {
+        let public = ScwPrivateLayer::new()
+            .verifier(verifier(true))
+            .public_if_env(true);
+        assert_eq!(call(&public, &[]).body(), "public");
+        let token = crate::token::tests::sign(
+            &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
+        );
+        let custom = ScwPrivateLayer::new()
+            .verifier(verifier(false))
+            .header("X-Token");
+        assert_eq!(call(&custom, &[("x-auth-token", &token)]).status(), 401);
+        assert_eq!(call(&custom, &[("x-token", &token)]).status(), 200);
+    }
+}
