@@ -239,14 +239,43 @@ mod tests {
             "",
             "=",
             ",",
+            ",,",
             "namespace,,",
+            "namespace =",
+            "namespace = \"x\"",
+            "namespace(x)",
+            "container container",
             "header = ",
             "header = b\"x\"",
+            "header = \"\"",
+            "header = \"\\u{0}\"",
+            "header = r#\"x\"#",
+            "header = 'x'",
             "on_reject = 1 + 2",
+            "on_reject = ::",
+            "on_reject = a::<T>",
+            "on_reject = self",
+            "on_reject = crate::x",
             "crate",
             "crate = ",
+            "crate = 1",
+            "crate = ::",
             "(",
+            "[]",
+            "{}",
             "namespace_id = \"a\" \"b\"",
+            "namespace_id = \"\u{1F600}\"",
+            "container_id = -1",
+            "public_if_env = ",
+            "public_if_env()",
+            "public_if_env,",
+            "Namespace",
+            "r#namespace",
+            "namespace::x",
+            "#",
+            "'a",
+            "1.5",
+            "namespace, container, namespace_id = \"\"",
         ];
         let items = [
             "",
@@ -257,6 +286,16 @@ mod tests {
             "async fn h(",
             "const async fn h() {}",
             "extern \"C\" { fn f(); }",
+            "async fn h();",
+            "fn",
+            "mod m;",
+            "trait T { async fn h(); }",
+            "macro_rules! m {}",
+            "async fn h<'a, T: 'a, const N: usize>(x: &'a [T; N]) where T: Copy {}",
+            "pub(in crate) async unsafe extern \"C\" fn h() {}",
+            "#[doc] async fn h(..) {}",
+            "async fn h(mut x: Claims, (a, b): (Claims, Claims)) {}",
+            "async fn r#type() {}",
         ];
         for args in args {
             for item in items {
@@ -267,6 +306,54 @@ mod tests {
                 };
                 let _ = expand(args, item);
             }
+        }
+    }
+
+    /// Random sequences of attribute tokens, from a small deterministic generator.
+    #[test]
+    fn never_panics_on_random_arguments() {
+        const WORDS: [&str; 24] = [
+            "namespace",
+            "container",
+            "namespace_id",
+            "container_id",
+            "public_if_env",
+            "header",
+            "on_reject",
+            "crate",
+            "=",
+            ",",
+            "::",
+            "\"x\"",
+            "\"\"",
+            "\"X Y\"",
+            "42",
+            "foo",
+            "(",
+            ")",
+            "-",
+            "self",
+            "b\"x\"",
+            "'c'",
+            ";",
+            "#",
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5000 {
+            let len = next() % 12;
+            let args: Vec<&str> = (0..len)
+                .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
+                .collect();
+            let Ok(args) = args.join(" ").parse::<TokenStream>() else {
+                continue;
+            };
+            let _ = expand(args, "async fn h(c: Claims) {}".parse().unwrap());
         }
     }
 }

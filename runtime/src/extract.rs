@@ -76,12 +76,22 @@ fn parse_value<'a>(name: &str, value: &'a [u8]) -> Result<Option<&'a str>, Rejec
     let value = std::str::from_utf8(value)
         .map_err(|_| Rejection::invalid_request("the token header holds invalid characters"))?;
     let value = value.trim_matches([' ', '\t']);
-    let token = match split_scheme(value) {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest,
-        _ if value.eq_ignore_ascii_case("bearer") => "",
+    if value.is_empty() {
+        return Err(Rejection::invalid_request("the token header is empty"));
+    }
+    let (scheme, rest) = value.split_at(value.find([' ', '\t']).unwrap_or(value.len()));
+    let token = if scheme.eq_ignore_ascii_case("bearer") {
+        // `credentials = "Bearer" 1*SP b64token`: a tab after the scheme is malformed, not
+        // another scheme.
+        if rest.starts_with('\t') {
+            return Err(Rejection::invalid_request("the token header is malformed"));
+        }
+        rest.trim_start_matches(' ')
+    } else if name.eq_ignore_ascii_case("authorization") {
         // `Authorization: Basic ...` and the like carry no bearer token.
-        _ if name.eq_ignore_ascii_case("authorization") => return Ok(None),
-        _ => value,
+        return Ok(None);
+    } else {
+        value
     };
     if token.is_empty() {
         return Err(Rejection::invalid_request("the token header is empty"));
@@ -90,12 +100,6 @@ fn parse_value<'a>(name: &str, value: &'a [u8]) -> Result<Option<&'a str>, Rejec
         return Err(Rejection::invalid_request("the token header is malformed"));
     }
     Ok(Some(token))
-}
-
-/// Splits `scheme 1*SP rest`.
-fn split_scheme(value: &str) -> Option<(&str, &str)> {
-    let (scheme, rest) = value.split_once(' ')?;
-    Some((scheme, rest.trim_start_matches(' ')))
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="` (RFC 6750 section 2.1).

@@ -34,6 +34,11 @@ pub(crate) fn env_var(name: &'static str) -> Result<Option<String>, ConfigError>
     }
 }
 
+/// How many times this process read the platform's environment, for the test that proves
+/// concurrent first requests read it once.
+pub(crate) static ENVIRONMENT_READS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 const KEY_ORIGIN: &str = "`SCW_PUBLIC_KEY`";
 
 impl Platform {
@@ -71,6 +76,7 @@ impl Platform {
     }
 
     pub(crate) fn from_env() -> Self {
+        ENVIRONMENT_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Self::from_lookup(&env_var)
     }
 }

@@ -95,8 +95,15 @@ fn signature_len(token: &str) -> usize {
     token.rsplit('.').next().map_or(0, |s| s.len() + 1)
 }
 
+/// Decodes a segment that must be a JSON object (RFC 7515 section 4, RFC 7519 section 7.2).
+///
+/// serde's derived structs also accept a JSON array, field by field in order, so
+/// `[[{"namespace_id":"..."}]]` would read as an `application_claim`: that is checked first.
 fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Option<T> {
     let bytes = URL_SAFE_NO_PAD.decode(segment).ok()?;
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return None;
+    }
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -397,6 +404,29 @@ pub(crate) mod tests {
             .unwrap_err(),
             "malformed token"
         );
+    }
+
+    #[test]
+    fn claims_and_headers_must_be_json_objects() {
+        let keys = |header: &str, payload: &str| {
+            crypto::provider();
+            let input = format!("{}.{}", b64(header), b64(payload));
+            let key =
+                EncodingKey::from_rsa_pem(include_bytes!("../../test-keys/rsa2048-a.private.pem"))
+                    .unwrap();
+            format!(
+                "{input}.{}",
+                jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::RS256).unwrap()
+            )
+        };
+        // An array would be read field by field: the first element as `application_claim`.
+        let array = keys(r#"{"alg":"RS256"}"#, r#"[[{"namespace_id":"ns"}]]"#);
+        assert_eq!(check(&array).unwrap_err(), "malformed claims");
+        assert_eq!(
+            check(&keys(r#"["RS256"]"#, "{}")).unwrap_err(),
+            "malformed token"
+        );
+        assert!(check(&keys(r#" {"alg":"RS256"}"#, r#" {"application_claim":[]}"#)).is_ok());
     }
 
     #[test]

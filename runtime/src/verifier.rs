@@ -71,6 +71,35 @@ impl Verifier {
         )
     }
 
+    /// A verifier that reads the platform's variables (`SCW_PUBLIC_KEY`, `SCW_NAMESPACE_ID`,
+    /// `SCW_APPLICATION_ID`, `SCW_PUBLIC`) through `lookup` instead of the process
+    /// environment, now, with the default rules: for configuration systems and tests.
+    ///
+    /// Unlike [`builder`](Self::builder), an unusable value is not an error here: like a bad
+    /// environment, it makes every protected request answer 500 (see [`preflight`](Self::preflight)).
+    ///
+    /// ```
+    /// use scw_private::{ConfigError, KeyError, Policy, Verifier};
+    ///
+    /// let verifier = Verifier::from_variables(|name| match name {
+    ///     "SCW_PUBLIC_KEY" => Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into()),
+    ///     _ => None,
+    /// });
+    /// let problem = verifier.preflight(&Policy::new()).unwrap_err();
+    /// assert!(matches!(problem, ConfigError::Key { error: KeyError::Certificate, .. }));
+    /// ```
+    pub fn from_variables<F>(lookup: F) -> Self
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        let platform = Platform::from_lookup(&|name| Ok(lookup(name)));
+        Self::with_source(
+            Rules::default(),
+            DEFAULT_HEADERS.map(String::from).to_vec(),
+            Source::Given(platform),
+        )
+    }
+
     /// The process-wide verifier protected handlers use by default: [`Verifier::from_env`],
     /// created on first use and kept for the life of the process.
     pub fn global() -> &'static Verifier {
@@ -83,6 +112,9 @@ impl Verifier {
     }
 
     fn with_source(rules: Rules, headers: Vec<String>, platform: Source) -> Self {
+        // Settle the crypto backend now: with both of jsonwebtoken's backends enabled by
+        // feature unification, its first use would otherwise panic, here or in the app.
+        crate::crypto::provider();
         Self {
             inner: Arc::new(Inner {
                 rules,

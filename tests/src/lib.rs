@@ -5,15 +5,17 @@
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use std::sync::LazyLock;
+
 use scw_private::Verifier;
+use scw_private::testing::KeyPair;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Test-only key pair A: the verifier's key.
 pub const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
-const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
+pub const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
 
 pub const NS: &str = "11111111-aaaa-4aaa-8aaa-000000000001";
 pub const CT: &str = "22222222-bbbb-4bbb-8bbb-000000000001";
@@ -41,10 +43,16 @@ pub fn now() -> i64 {
         .as_secs() as i64
 }
 
+/// Test key A as a signing key.
+pub fn keys() -> &'static KeyPair {
+    static KEYS: LazyLock<KeyPair> =
+        LazyLock::new(|| KeyPair::from_private_pem(PRIVATE_KEY).unwrap());
+    &KEYS
+}
+
 /// Signs `claims` with test key A, as the platform signs its tokens.
 pub fn mint(claims: &Value) -> String {
-    let key = EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
-    jsonwebtoken::encode(&Header::new(Algorithm::RS256), claims, &key).unwrap()
+    keys().sign_raw(r#"{"alg":"RS256","typ":"JWT"}"#, &claims.to_string())
 }
 
 fn entry(namespace_id: Option<&str>, container_id: Option<&str>) -> Value {
@@ -345,15 +353,23 @@ pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Resp
 
 /// Builds a raw HTTP/1.1 request with `Connection: close`.
 pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_bytes())).collect();
+    request_bytes(method, path, &headers, body)
+}
+
+/// Builds a raw HTTP/1.1 request with `Connection: close`; header values are raw bytes.
+pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n")
+        .into_bytes();
     for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        out.extend_from_slice(format!("{name}: ").as_bytes());
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
     }
     if !body.is_empty() {
-        out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
     }
-    out.push_str("\r\n");
-    let mut out = out.into_bytes();
+    out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     out
 }
@@ -400,4 +416,81 @@ pub async fn check_route_matrix(addr: SocketAddr) -> usize {
         }
     }
     checked
+}
+
+/// A keep-alive HTTP/1.1 connection, for load: requests go out one after another on the same
+/// socket, and each response is read by its `Content-Length`.
+pub struct Connection {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Connection {
+    pub async fn open(addr: SocketAddr) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buffer: Vec::with_capacity(4096),
+        })
+    }
+
+    /// Sends a GET with `headers` and returns the status and body.
+    pub async fn get(
+        &mut self,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> std::io::Result<(u16, Vec<u8>)> {
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (name, value) in headers {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        self.stream.write_all(request.as_bytes()).await?;
+        let invalid =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+        loop {
+            if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
+                let status = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| invalid("status line"))?;
+                let length = head
+                    .lines()
+                    .find_map(|line| {
+                        line.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().to_owned())
+                    })
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .ok_or_else(|| invalid("no content-length"))?;
+                while self.buffer.len() < end + 4 + length {
+                    self.fill().await?;
+                }
+                let body = self.buffer[end + 4..end + 4 + length].to_vec();
+                self.buffer.drain(..end + 4 + length);
+                return Ok((status, body));
+            }
+            self.fill().await?;
+        }
+    }
+
+    async fn fill(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 4096];
+        let n = self.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        self.buffer.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+/// This process's resident memory in KiB (Linux), for the load test's bound.
+pub fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
