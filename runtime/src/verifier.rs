@@ -151,8 +151,7 @@ impl Verifier {
         if policy.public_if_env && platform.public {
             return Ok(());
         }
-        self.target(platform, policy)?;
-        platform.key.as_ref().map(drop).map_err(Clone::clone)
+        self.settled(platform, policy).map(drop)
     }
 
     /// Whether the platform says the container is public (`SCW_PUBLIC=true`).
@@ -183,13 +182,9 @@ impl Verifier {
             return Ok(None);
         }
         // A misconfigured server refuses everything with 500, whatever the request carries.
-        let target = self
-            .target(platform, policy)
+        let (key, target) = self
+            .settled(platform, policy)
             .map_err(Rejection::misconfigured)?;
-        let key = platform
-            .key
-            .as_ref()
-            .map_err(|error| Rejection::misconfigured(error.clone()))?;
         let token = match policy.header {
             Some(header) => extract::extract(headers, [header])?,
             None => extract::extract(headers, &self.inner.headers)?,
@@ -201,15 +196,21 @@ impl Verifier {
     /// Verifies one token, already taken from its request, against `policy`'s scope.
     /// `public_if_env` and `header` play no part here.
     pub fn verify(&self, token: &str, policy: &Policy) -> Result<Claims, Rejection> {
-        let platform = self.platform();
-        let target = self
-            .target(platform, policy)
+        let (key, target) = self
+            .settled(self.platform(), policy)
             .map_err(Rejection::misconfigured)?;
-        let key = platform
-            .key
-            .as_ref()
-            .map_err(|error| Rejection::misconfigured(error.clone()))?;
         self.verify_with(token, key, target, policy.scope, now())
+    }
+
+    /// The key and the container `policy` is checked against, or what is misconfigured: the
+    /// key first, since without it nothing can be checked whatever the ids.
+    fn settled<'a>(
+        &self,
+        platform: &'a Platform,
+        policy: &'a Policy,
+    ) -> Result<(&'a PublicKey, Target<'a>), ConfigError> {
+        let key = platform.key.as_ref().map_err(Clone::clone)?;
+        Ok((key, self.target(platform, policy)?))
     }
 
     fn target<'a>(
