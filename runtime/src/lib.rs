@@ -63,6 +63,7 @@
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod cache;
 mod claims;
 mod config;
 mod crypto;
@@ -101,7 +102,9 @@ pub use crate::platform::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PU
 pub use crate::policy::Policy;
 pub use crate::rejection::{REALM, Rejection, RejectionKind};
 pub use crate::scope::Scope;
-pub use crate::verifier::{DEFAULT_HEADERS, Verifier, VerifierBuilder, preflight};
+pub use crate::verifier::{
+    DEFAULT_CACHE_CAPACITY, DEFAULT_HEADERS, Verifier, VerifierBuilder, preflight,
+};
 
 #[doc(hidden)]
 pub mod __private {

@@ -108,7 +108,11 @@ fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Option<T> {
 }
 
 /// Time, audience and issuer, with `leeway` seconds of clock skew tolerated.
-fn check_registered(claims: &RawClaims, rules: &Rules, now: i64) -> Result<(), Rejection> {
+pub(crate) fn check_registered(
+    claims: &RawClaims,
+    rules: &Rules,
+    now: i64,
+) -> Result<(), Rejection> {
     let leeway = rules.leeway;
     match claims.exp {
         // RFC 7519 section 4.1.4: not accepted on or after `exp`.

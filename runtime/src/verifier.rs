@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use once_cell::sync::{Lazy, OnceCell};
 
-use crate::claims::{Claims, Entry, RawClaims};
+use crate::cache::{self, TokenCache};
+use crate::claims::{Claims, Entry, RawClaims, TokenKind};
 use crate::config::ConfigError;
 use crate::extract::{self, RequestHeaders};
 use crate::key::PublicKey;
@@ -18,6 +19,10 @@ use crate::token::{self, Rules};
 
 /// The headers read by default, in this order.
 pub const DEFAULT_HEADERS: [&str; 2] = ["authorization", "x-auth-token"];
+
+/// How many accepted tokens a verifier remembers by default (see
+/// [`VerifierBuilder::cache_capacity`]).
+pub const DEFAULT_CACHE_CAPACITY: usize = 1024;
 
 /// Checks requests' tokens against a key, the container's ids and the token rules.
 ///
@@ -49,6 +54,8 @@ struct Inner {
     rules: Rules,
     headers: Vec<String>,
     platform: Source,
+    /// `None` when the capacity is 0.
+    cache: Option<TokenCache>,
 }
 
 #[derive(Debug)]
@@ -58,17 +65,30 @@ enum Source {
     Given(Platform),
 }
 
+/// What a verifier is configured with besides its platform values.
+struct Settings {
+    rules: Rules,
+    headers: Vec<String>,
+    cache_capacity: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            rules: Rules::default(),
+            headers: DEFAULT_HEADERS.map(String::from).to_vec(),
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+        }
+    }
+}
+
 static GLOBAL: Lazy<Verifier> = Lazy::new(Verifier::from_env);
 
 impl Verifier {
     /// A verifier that reads `SCW_PUBLIC_KEY`, `SCW_NAMESPACE_ID`, `SCW_APPLICATION_ID` and
     /// `SCW_PUBLIC` on first use, with the default rules.
     pub fn from_env() -> Self {
-        Self::with_source(
-            Rules::default(),
-            DEFAULT_HEADERS.map(String::from).to_vec(),
-            Source::Env(OnceCell::new()),
-        )
+        Self::with_source(Settings::default(), Source::Env(OnceCell::new()))
     }
 
     /// A verifier that reads the platform's variables (`SCW_PUBLIC_KEY`, `SCW_NAMESPACE_ID`,
@@ -93,11 +113,7 @@ impl Verifier {
         F: Fn(&str) -> Option<String>,
     {
         let platform = Platform::from_lookup(&|name| Ok(lookup(name)));
-        Self::with_source(
-            Rules::default(),
-            DEFAULT_HEADERS.map(String::from).to_vec(),
-            Source::Given(platform),
-        )
+        Self::with_source(Settings::default(), Source::Given(platform))
     }
 
     /// The process-wide verifier protected handlers use by default: [`Verifier::from_env`],
@@ -111,15 +127,22 @@ impl Verifier {
         VerifierBuilder::default()
     }
 
-    fn with_source(rules: Rules, headers: Vec<String>, platform: Source) -> Self {
+    fn with_source(settings: Settings, platform: Source) -> Self {
         // Settle the crypto backend now: with both of jsonwebtoken's backends enabled by
         // feature unification, its first use would otherwise panic, here or in the app.
         crate::crypto::provider();
+        let Settings {
+            rules,
+            headers,
+            cache_capacity,
+        } = settings;
+        let cache = (cache_capacity > 0).then(|| TokenCache::new(cache_capacity));
         Self {
             inner: Arc::new(Inner {
                 rules,
                 headers,
                 platform,
+                cache,
             }),
         }
     }
@@ -193,6 +216,16 @@ impl Verifier {
             .map(Some)
     }
 
+    /// The token a request carries in this verifier's headers, without verifying it: for
+    /// middleware of your own. Errors are the refusals [`authorize`](Self::authorize) gives
+    /// for a missing or malformed token.
+    pub fn token_from<'h, H>(&self, headers: &'h H) -> Result<&'h str, Rejection>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        extract::extract(headers, &self.inner.headers)
+    }
+
     /// Verifies one token, already taken from its request, against `policy`'s scope.
     /// `public_if_env` and `header` play no part here.
     pub fn verify(&self, token: &str, policy: &Policy) -> Result<Claims, Rejection> {
@@ -241,27 +274,56 @@ impl Verifier {
         scope: Scope,
         now: i64,
     ) -> Result<Claims, Rejection> {
-        let raw = token::verify(token, key, &self.inner.rules, now)?;
-        let entries = raw
-            .application_claim
-            .iter()
-            .map(|entry| entry.settle())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| Rejection::invalid_token("conflicting container ids"))?;
-        let granted = entries
-            .iter()
-            .find_map(|&entry| Some((entry, scope::grant(entry, target, scope)?)));
-        match granted {
-            Some((entry, kind)) => Ok(claims(entry, kind, &raw)),
-            None => Err(Rejection::new(
-                RejectionKind::InsufficientScope,
-                scope.requirement(),
-            )),
+        let rules = &self.inner.rules;
+        let Some(cache) = &self.inner.cache else {
+            let raw = token::verify(token, key, rules, now)?;
+            return grant(&raw, target, scope).map(|(entry, kind)| claims(entry, kind, &raw));
+        };
+        let digest = cache::digest(token);
+        let (raw, cached) = match cache.get(&digest) {
+            // The signature was checked when the token was first accepted; time passes.
+            Some(raw) => {
+                if let Err(rejection) = token::check_registered(&raw, rules, now) {
+                    cache.remove(&digest);
+                    return Err(rejection);
+                }
+                (raw, true)
+            }
+            None => (Arc::new(token::verify(token, key, rules, now)?), false),
+        };
+        let (entry, kind) = grant(&raw, target, scope)?;
+        let claims = claims(entry, kind, &raw);
+        if !cached {
+            // Only accepted tokens are kept, until their `exp` (leeway included) has passed.
+            cache.insert(digest, raw, now.saturating_sub(rules.leeway));
         }
+        Ok(claims)
     }
 }
 
-fn claims(entry: Entry<'_>, kind: crate::TokenKind, raw: &RawClaims) -> Claims {
+/// The first entry of `raw` that grants `target` under `scope`. Every entry is settled first,
+/// so two spellings of a container id that disagree make the token invalid wherever they are.
+fn grant<'r>(
+    raw: &'r RawClaims,
+    target: Target<'_>,
+    scope: Scope,
+) -> Result<(Entry<'r>, TokenKind), Rejection> {
+    let mut granted = None;
+    for entry in &raw.application_claim {
+        let entry = entry
+            .settle()
+            .map_err(|_| Rejection::invalid_token("conflicting container ids"))?;
+        if granted.is_none() {
+            granted = scope::grant(entry, target, scope).map(|kind| (entry, kind));
+        }
+    }
+    granted.ok_or(Rejection::new(
+        RejectionKind::InsufficientScope,
+        scope.requirement(),
+    ))
+}
+
+fn claims(entry: Entry<'_>, kind: TokenKind, raw: &RawClaims) -> Claims {
     Claims {
         namespace_id: entry.namespace_id.map(str::to_owned),
         container_id: entry.container_id.map(str::to_owned),
@@ -301,6 +363,7 @@ pub struct VerifierBuilder {
     audiences: Option<Vec<String>>,
     issuers: Option<Vec<String>>,
     headers: Option<Vec<String>>,
+    cache_capacity: Option<usize>,
 }
 
 const GIVEN_KEY: &str = "the configured public key";
@@ -390,6 +453,15 @@ impl VerifierBuilder {
         self
     }
 
+    /// How many accepted tokens to remember, so that the same token sent again skips the
+    /// signature check (time claims and scope are still checked every time). Default
+    /// [`DEFAULT_CACHE_CAPACITY`]; 0 turns the cache off. An entry costs its 32-byte SHA-256
+    /// key and the token's parsed claims.
+    pub fn cache_capacity(mut self, entries: usize) -> Self {
+        self.cache_capacity = Some(entries);
+        self
+    }
+
     /// Checks and loads everything; an unusable key, id or header name is an error here.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         let env = self.from_env.then(Platform::from_env);
@@ -458,9 +530,13 @@ impl VerifierBuilder {
             audiences: self.audiences.unwrap_or(defaults.audiences),
             issuers: self.issuers,
         };
+        let cache_capacity = self.cache_capacity.unwrap_or(DEFAULT_CACHE_CAPACITY);
         Ok(Verifier::with_source(
-            rules,
-            headers,
+            Settings {
+                rules,
+                headers,
+                cache_capacity,
+            },
             Source::Given(platform),
         ))
     }
@@ -668,8 +744,7 @@ mod tests {
     #[test]
     fn misconfiguration_answers_500_before_looking_at_the_token() {
         let broken = Verifier::with_source(
-            Rules::default(),
-            DEFAULT_HEADERS.map(String::from).to_vec(),
+            Settings::default(),
             Source::Given(Platform {
                 key: Err(ConfigError::Key {
                     origin: "`SCW_PUBLIC_KEY`",
@@ -814,5 +889,141 @@ mod tests {
             strict.verify(&token, &Policy::new()).unwrap_err().reason(),
             "token has no expiry"
         );
+    }
+    fn cached(verifier: &Verifier) -> usize {
+        verifier.inner.cache.as_ref().map_or(0, TokenCache::len)
+    }
+
+    fn verify_at(verifier: &Verifier, token: &str, now: i64) -> Result<TokenKind, RejectionKind> {
+        let platform = verifier.platform();
+        let policy = Policy::new();
+        let (key, target) = verifier.settled(platform, &policy).unwrap();
+        verifier
+            .verify_with(token, key, target, policy.scope, now)
+            .map(|c| c.kind)
+            .map_err(|r| r.kind())
+    }
+
+    #[test]
+    fn a_cached_token_skips_the_signature_but_not_time_or_scope() {
+        let v = verifier();
+        let good = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": NOW + 100}));
+        assert_eq!(verify_at(&v, &good, NOW), Ok(TokenKind::Namespace));
+        assert_eq!(cached(&v), 1);
+        assert_eq!(
+            verify_at(&v, &good, NOW + 10),
+            Ok(TokenKind::Namespace),
+            "a hit"
+        );
+        // The scope rule still applies to a hit.
+        let container_only = Policy::new().scope(Scope::ContainerToken);
+        assert_eq!(
+            v.verify(&good, &container_only).unwrap_err().kind(),
+            RejectionKind::InsufficientScope
+        );
+        // Time passes: past `exp` plus the leeway, the hit is refused and the entry dropped.
+        assert_eq!(
+            verify_at(&v, &good, NOW + 160),
+            Err(RejectionKind::InvalidToken)
+        );
+        assert_eq!(cached(&v), 0);
+    }
+
+    #[test]
+    fn the_signature_is_what_a_hit_skips() {
+        // Plant claims under the digest of a token whose signature is bad: only a hit can
+        // accept it, which shows the cache is consulted before the signature.
+        let v = verifier();
+        let forged = format!(
+            "{}x",
+            sign(&json!({"application_claim": [{"namespace_id": NS}]}))
+        );
+        assert_eq!(
+            verify_at(&v, &forged, NOW),
+            Err(RejectionKind::InvalidToken)
+        );
+        let claims: RawClaims = serde_json::from_str(&format!(
+            r#"{{"application_claim":[{{"namespace_id":"{NS}"}}]}}"#
+        ))
+        .unwrap();
+        v.inner
+            .cache
+            .as_ref()
+            .unwrap()
+            .insert(cache::digest(&forged), Arc::new(claims), NOW);
+        assert_eq!(verify_at(&v, &forged, NOW), Ok(TokenKind::Namespace));
+    }
+
+    #[test]
+    fn refused_tokens_are_never_cached() {
+        let v = verifier();
+        let refused = [
+            format!(
+                "{}x",
+                sign(&json!({"application_claim": [{"namespace_id": NS}]}))
+            ),
+            sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": NOW - 3600})),
+            sign(&json!({"application_claim": [{"namespace_id": "elsewhere"}]})),
+            sign(&json!({"application_claim": [{"application_id": "a", "container_id": "b"}]})),
+        ];
+        for token in &refused {
+            assert!(verify_at(&v, token, NOW).is_err());
+        }
+        assert_eq!(cached(&v), 0);
+    }
+
+    #[test]
+    fn capacity_bounds_the_cache_and_zero_turns_it_off() {
+        let build = |capacity| {
+            Verifier::builder()
+                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+                .namespace_id(NS)
+                .container_id(CT)
+                .cache_capacity(capacity)
+                .build()
+                .unwrap()
+        };
+        let small = build(2);
+        for jti in 0..5 {
+            let token =
+                sign(&json!({"application_claim": [{"namespace_id": NS}], "jti": jti.to_string()}));
+            assert_eq!(verify_at(&small, &token, NOW), Ok(TokenKind::Namespace));
+            assert!(cached(&small) <= 2);
+        }
+        let off = build(0);
+        assert!(off.inner.cache.is_none());
+        let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        assert_eq!(verify_at(&off, &token, NOW), Ok(TokenKind::Namespace));
+        assert_eq!(verify_at(&off, &token, NOW), Ok(TokenKind::Namespace));
+    }
+
+    #[test]
+    fn the_cache_is_safe_under_concurrency() {
+        let v = Verifier::builder()
+            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+            .namespace_id(NS)
+            .container_id(CT)
+            .cache_capacity(8)
+            .build()
+            .unwrap();
+        let tokens: Vec<(String, Result<TokenKind, RejectionKind>)> = (0..16)
+            .map(|i| match i % 4 {
+                0 | 1 => (sign(&json!({"application_claim": [{"namespace_id": NS}], "jti": i.to_string()})), Ok(TokenKind::Namespace)),
+                2 => (sign(&json!({"application_claim": [{"namespace_id": NS, "container_id": "sibling"}]})), Err(RejectionKind::InsufficientScope)),
+                _ => (format!("{}x", sign(&json!({"jti": i.to_string()}))), Err(RejectionKind::InvalidToken)),
+            })
+            .collect();
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let (v, tokens) = (&v, &tokens);
+                scope.spawn(move || {
+                    for round in 0..50 {
+                        let (token, expected) = &tokens[(thread * 7 + round) % tokens.len()];
+                        assert_eq!(verify_at(v, token, NOW), *expected);
+                    }
+                });
+            }
+        });
+        assert!(cached(&v) <= 8);
     }
 }
