@@ -494,3 +494,129 @@ pub fn resident_kib() -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// Serves `router` on a free loopback port, on the current tokio runtime.
+pub async fn serve_axum(router: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    addr
+}
+
+/// Serves the routes `configure` adds on a free loopback port, with `verifier` as app data
+/// when given, on a thread and actix runtime of its own.
+pub fn serve_actix(
+    configure: fn(&mut actix_web::web::ServiceConfig),
+    verifier: Option<Verifier>,
+) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                let app = actix_web::App::new().configure(configure);
+                match verifier.clone() {
+                    Some(verifier) => app.app_data(verifier),
+                    None => app,
+                }
+            })
+            .workers(1)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .unwrap();
+            tx.send(server.addrs()[0]).unwrap();
+            server.run().await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// Scenarios every framework must pass, against an app serving the test routes.
+pub mod scenarios {
+    use std::net::SocketAddr;
+
+    use serde_json::json;
+    use tokio::io::AsyncWriteExt;
+
+    use crate::{Token, get, read_response, request, send_raw};
+
+    /// A refused request's announced body is never waited for: the refusal comes first.
+    pub async fn body_never_read(addr: SocketAddr, path: &str) {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head =
+            format!("POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        read_response(&mut stream)
+            .await
+            .assert_refusal(401, "missing_token");
+
+        let token = Token::Namespace.value().unwrap();
+        let response = send_raw(
+            addr,
+            &request("POST", path, &[("X-Auth-Token", &token)], b"hello"),
+        )
+        .await;
+        assert_eq!((response.status, response.body.as_str()), (200, "hello"));
+    }
+
+    /// `POST /extractors/{id}` with a path parameter and a JSON body: a missing token is
+    /// reported even when both are wrong, and a good request reaches every extractor.
+    pub async fn refusal_precedes_extractors(addr: SocketAddr) {
+        let raw = request(
+            "POST",
+            "/extractors/not-a-number",
+            &[("Content-Type", "application/json")],
+            b"{",
+        );
+        send_raw(addr, &raw)
+            .await
+            .assert_refusal(401, "missing_token");
+
+        let token = Token::Container.value().unwrap();
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("Authorization", &*format!("Bearer {token}")),
+        ];
+        let response = send_raw(
+            addr,
+            &request("POST", "/extractors/7", &headers, br#"{"x":1}"#),
+        )
+        .await;
+        assert_eq!(
+            response.json(),
+            json!({"id": 7, "kind": "container", "payload": {"x": 1}})
+        );
+    }
+
+    /// Two different tokens, in two headers or in one header twice, are an `invalid_request`.
+    pub async fn two_tokens_refused(addr: SocketAddr) {
+        let (a, b) = (
+            Token::Namespace.value().unwrap(),
+            Token::Container.value().unwrap(),
+        );
+        let bearer = format!("Bearer {a}");
+        get(
+            addr,
+            "/any",
+            &[("Authorization", &bearer), ("X-Auth-Token", &b)],
+        )
+        .await
+        .assert_refusal(400, "invalid_request");
+        get(addr, "/any", &[("X-Auth-Token", &a), ("X-Auth-Token", &b)])
+            .await
+            .assert_refusal(400, "invalid_request");
+    }
+
+    /// `GET /custom-rejection` renders refusals with its `on_reject` function (418, text).
+    pub async fn on_reject_renders(addr: SocketAddr) {
+        let response = get(addr, "/custom-rejection", &[]).await;
+        assert_eq!(
+            (response.status, response.body.as_str()),
+            (418, "missing_token: the request carries no token")
+        );
+        let response = get(addr, "/custom-rejection", &[("X-Auth-Token", "a.b.c")]).await;
+        assert_eq!(
+            (response.status, response.body.as_str()),
+            (418, "invalid_token: malformed token")
+        );
+    }
+}

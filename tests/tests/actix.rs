@@ -1,12 +1,9 @@
 //! Real HTTP round-trips through actix-web 4.
 
-use std::net::SocketAddr;
-
-use actix_web::{App, HttpResponse, HttpServer, get, post, web};
-use scw_private::{Claims, Rejection, Verifier, scw_private};
+use actix_web::{HttpResponse, get, post, web};
+use scw_private::{Claims, Rejection, scw_private};
 use serde_json::{Value, json};
-use tests::{CT, NS, Token, check_route_matrix, get as http_get, request, send_raw, verifier};
-use tokio::io::AsyncWriteExt;
+use tests::{CT, NS, Token, check_route_matrix, get as http_get, scenarios, serve_actix, verifier};
 
 fn body(claims: &Claims) -> HttpResponse {
     HttpResponse::Ok().json(claims)
@@ -100,34 +97,16 @@ fn configure(config: &mut web::ServiceConfig) {
         .service(echo);
 }
 
-/// Serves the routes on loopback; `verifier` is given as app data unless `None`.
-fn serve(verifier: Option<Verifier>) -> SocketAddr {
-    let server = HttpServer::new(move || {
-        let app = App::new().configure(configure);
-        match verifier.clone() {
-            Some(verifier) => app.app_data(verifier),
-            None => app,
-        }
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .unwrap();
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
-    addr
-}
-
 #[actix_web::test]
 async fn every_argument_form_against_every_token_in_both_header_forms() {
-    let addr = serve(Some(verifier(false)));
+    let addr = serve_actix(configure, Some(verifier(false)));
     let checked = check_route_matrix(addr).await;
     assert_eq!(checked, 7 * (10 * 2 + 1));
 }
 
 #[actix_web::test]
 async fn the_handler_receives_the_verified_claims() {
-    let addr = serve(Some(verifier(false)));
+    let addr = serve_actix(configure, Some(verifier(false)));
     let token = tests::mint(&json!({
         "application_claim": [{"namespace_id": NS, "container_id": CT}],
         "exp": tests::now() + 600, "jti": "id-2"
@@ -147,7 +126,7 @@ async fn the_handler_receives_the_verified_claims() {
 
 #[actix_web::test]
 async fn public_if_env_follows_the_verifier() {
-    let public = serve(Some(verifier(true)));
+    let public = serve_actix(configure, Some(verifier(true)));
     assert_eq!(
         http_get(public, "/maybe-public", &[]).await.json(),
         json!({"public": true})
@@ -156,7 +135,7 @@ async fn public_if_env_follows_the_verifier() {
         .await
         .assert_refusal(401, "missing_token");
 
-    let private = serve(Some(verifier(false)));
+    let private = serve_actix(configure, Some(verifier(false)));
     http_get(private, "/maybe-public", &[])
         .await
         .assert_refusal(401, "missing_token");
@@ -164,75 +143,26 @@ async fn public_if_env_follows_the_verifier() {
 
 #[actix_web::test]
 async fn on_reject_renders_the_refusal() {
-    let addr = serve(Some(verifier(false)));
-    let response = http_get(addr, "/custom-rejection", &[]).await;
-    assert_eq!(
-        (response.status, response.body.as_str()),
-        (418, "missing_token: the request carries no token")
-    );
+    scenarios::on_reject_renders(serve_actix(configure, Some(verifier(false)))).await;
 }
 
 #[actix_web::test]
 async fn a_refused_request_never_has_its_body_read() {
-    let addr = serve(Some(verifier(false)));
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n";
-    stream.write_all(head.as_bytes()).await.unwrap();
-    tests::read_response(&mut stream)
-        .await
-        .assert_refusal(401, "missing_token");
-
-    let token = Token::Namespace.value().unwrap();
-    let response = send_raw(
-        addr,
-        &request("POST", "/echo", &[("X-Auth-Token", &token)], b"hello"),
-    )
-    .await;
-    assert_eq!((response.status, response.body.as_str()), (200, "hello"));
+    scenarios::body_never_read(serve_actix(configure, Some(verifier(false))), "/echo").await;
 }
 
 #[actix_web::test]
 async fn a_refusal_comes_before_the_other_extractors_reject() {
-    let addr = serve(Some(verifier(false)));
-    let raw = request(
-        "POST",
-        "/extractors/not-a-number",
-        &[("Content-Type", "application/json")],
-        b"{",
-    );
-    send_raw(addr, &raw)
-        .await
-        .assert_refusal(401, "missing_token");
-
-    let token = Token::Container.value().unwrap();
-    let headers = [
-        ("Content-Type", "application/json"),
-        ("X-Auth-Token", token.as_str()),
-    ];
-    let response = send_raw(
-        addr,
-        &request("POST", "/extractors/7", &headers, br#"{"x":1}"#),
-    )
-    .await;
-    assert_eq!(
-        response.json(),
-        json!({"id": 7, "kind": "container", "payload": {"x": 1}})
-    );
+    scenarios::refusal_precedes_extractors(serve_actix(configure, Some(verifier(false)))).await;
 }
 
 #[actix_web::test]
 async fn the_verifier_may_also_be_web_data() {
-    let server = HttpServer::new(|| {
-        App::new()
-            .app_data(web::Data::new(verifier(false)))
-            .service(any)
-    })
-    .workers(1)
-    .disable_signals()
-    .bind(("127.0.0.1", 0))
-    .unwrap();
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
+    fn configure_with_data(config: &mut web::ServiceConfig) {
+        configure(config);
+        config.app_data(web::Data::new(verifier(false)));
+    }
+    let addr = serve_actix(configure_with_data, None);
     let token = Token::Namespace.value().unwrap();
     assert_eq!(
         http_get(addr, "/any", &[("X-Auth-Token", &token)])
@@ -244,7 +174,7 @@ async fn the_verifier_may_also_be_web_data() {
 
 #[actix_web::test]
 async fn without_an_app_verifier_this_keyless_process_answers_500() {
-    let addr = serve(None);
+    let addr = serve_actix(configure, None);
     let token = Token::Namespace.value().unwrap();
     http_get(addr, "/any", &[("X-Auth-Token", &token)])
         .await
@@ -253,12 +183,5 @@ async fn without_an_app_verifier_this_keyless_process_answers_500() {
 
 #[actix_web::test]
 async fn two_different_tokens_are_an_invalid_request() {
-    let addr = serve(Some(verifier(false)));
-    let (a, b) = (
-        Token::Namespace.value().unwrap(),
-        Token::Container.value().unwrap(),
-    );
-    http_get(addr, "/any", &[("X-Auth-Token", &a), ("X-Auth-Token", &b)])
-        .await
-        .assert_refusal(400, "invalid_request");
+    scenarios::two_tokens_refused(serve_actix(configure, Some(verifier(false)))).await;
 }

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 
-use actix_web::{App, HttpResponse, HttpServer, get};
+use actix_web::{HttpResponse, get, web};
 use axum::routing::get as axum_get;
 use axum::{Extension, Json, Router};
 use scw_private::testing::{Algorithm, KeyPair};
@@ -31,32 +31,19 @@ async fn actix_handler(claims: Claims) -> HttpResponse {
 }
 
 async fn serve_axum(verifier: Verifier) -> SocketAddr {
-    let router = Router::new()
-        .route("/p", axum_get(axum_handler))
-        .layer(Extension(verifier));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr
+    tests::serve_axum(
+        Router::new()
+            .route("/p", axum_get(axum_handler))
+            .layer(Extension(verifier)),
+    )
+    .await
 }
 
-/// actix-web on its own thread and runtime; the address comes back once it is bound.
 fn serve_actix(verifier: Verifier) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(move || {
-                App::new().app_data(verifier.clone()).service(actix_handler)
-            })
-            .workers(1)
-            .disable_signals()
-            .bind(("127.0.0.1", 0))
-            .unwrap();
-            tx.send(server.addrs()[0]).unwrap();
-            server.run().await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
+    fn configure(config: &mut web::ServiceConfig) {
+        config.service(actix_handler);
+    }
+    tests::serve_actix(configure, Some(verifier))
 }
 
 /// The expected outcome of a case.

@@ -12,10 +12,9 @@ use axum::{Extension, Json, Router};
 use scw_private::{Claims, Rejection, Verifier, scw_private};
 use serde_json::{Value, json};
 use tests::{
-    CT, NS, Response, Token, check_route_matrix, get as http_get, platform_token, request,
-    send_raw, verifier,
+    CT, NS, Response, Token, check_route_matrix, get as http_get, platform_token, scenarios,
+    serve_axum, verifier,
 };
-use tokio::io::AsyncWriteExt;
 
 fn body(claims: &Claims) -> Json<Value> {
     Json(serde_json::to_value(claims).unwrap())
@@ -131,17 +130,10 @@ fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr
-}
-
 async fn app(public: bool) -> (SocketAddr, AppState) {
     let state = AppState::default();
     (
-        serve(router(state.clone()).layer(Extension(verifier(public)))).await,
+        serve_axum(router(state.clone()).layer(Extension(verifier(public)))).await,
         state,
     )
 }
@@ -212,64 +204,20 @@ async fn public_if_env_when_private_is_protected() {
 
 #[tokio::test]
 async fn on_reject_renders_the_refusal() {
-    let (addr, _) = app(false).await;
-    let response = http_get(addr, "/custom-rejection", &[]).await;
-    assert_eq!(response.status, 418);
-    assert_eq!(response.body, "missing_token: the request carries no token");
-    let response = http_get(addr, "/custom-rejection", &[("X-Auth-Token", "a.b.c")]).await;
-    assert_eq!(
-        (response.status, response.body.as_str()),
-        (418, "invalid_token: malformed token")
-    );
+    scenarios::on_reject_renders(app(false).await.0).await;
 }
 
 #[tokio::test]
 async fn a_refused_request_never_has_its_body_read() {
     let (addr, state) = app(false).await;
-    // Announce a body and send none of it: the refusal must come without waiting for it.
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = "POST /counted HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n";
-    stream.write_all(head.as_bytes()).await.unwrap();
-    tests::read_response(&mut stream)
-        .await
-        .assert_refusal(401, "missing_token");
-    assert_eq!(state.bodies_read.load(Ordering::SeqCst), 0);
-
-    let token = Token::Namespace.value().unwrap();
-    let raw = request("POST", "/counted", &[("X-Auth-Token", &token)], b"hello");
-    let response = send_raw(addr, &raw).await;
-    assert_eq!((response.status, response.body.as_str()), (200, "hello"));
+    scenarios::body_never_read(addr, "/counted").await;
+    // Of the two requests, only the accepted one had its body read.
     assert_eq!(state.bodies_read.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
 async fn a_refusal_comes_before_the_other_extractors_reject() {
-    let (addr, _) = app(false).await;
-    // Bad path parameter and bad JSON: still the token is what is reported.
-    let raw = request(
-        "POST",
-        "/extractors/not-a-number",
-        &[("Content-Type", "application/json")],
-        b"{",
-    );
-    send_raw(addr, &raw)
-        .await
-        .assert_refusal(401, "missing_token");
-
-    let token = Token::Container.value().unwrap();
-    let headers = [
-        ("Content-Type", "application/json"),
-        ("Authorization", &*format!("Bearer {token}")),
-    ];
-    let response = send_raw(
-        addr,
-        &request("POST", "/extractors/7", &headers, br#"{"x":1}"#),
-    )
-    .await;
-    assert_eq!(
-        response.json(),
-        json!({"id": 7, "kind": "container", "payload": {"x": 1}})
-    );
+    scenarios::refusal_precedes_extractors(app(false).await.0).await;
 }
 
 #[tokio::test]
@@ -289,30 +237,14 @@ async fn works_under_debug_handler() {
 
 #[tokio::test]
 async fn two_different_tokens_are_an_invalid_request() {
-    let (addr, _) = app(false).await;
-    let (a, b) = (
-        Token::Namespace.value().unwrap(),
-        Token::Container.value().unwrap(),
-    );
-    let response = http_get(
-        addr,
-        "/any",
-        &[
-            ("Authorization", &format!("Bearer {a}")),
-            ("X-Auth-Token", &b),
-        ],
-    )
-    .await;
-    response.assert_refusal(400, "invalid_request");
-    let response = http_get(addr, "/any", &[("X-Auth-Token", &a), ("X-Auth-Token", &b)]).await;
-    response.assert_refusal(400, "invalid_request");
+    scenarios::two_tokens_refused(app(false).await.0).await;
 }
 
 #[tokio::test]
 async fn without_an_app_verifier_the_environment_is_used_and_this_one_has_no_key() {
     // This test process never sets `SCW_PUBLIC_KEY`: the global verifier is misconfigured,
     // which must answer 500 whatever the request carries, and reveal nothing.
-    let addr = serve(router(AppState::default())).await;
+    let addr = serve_axum(router(AppState::default())).await;
     let token = Token::Namespace.value().unwrap();
     for headers in [vec![], vec![("X-Auth-Token", token.as_str())]] {
         let response: Response = http_get(addr, "/any", &headers).await;
@@ -337,7 +269,7 @@ async fn claims_work_as_a_plain_extractor_on_unprotected_handlers() {
         .route("/plain", get(plain))
         .route("/optional", get(optional))
         .layer(Extension(verifier(false)));
-    let addr = serve(router).await;
+    let addr = serve_axum(router).await;
     let token = Token::Namespace.value().unwrap();
     http_get(addr, "/plain", &[])
         .await
@@ -373,7 +305,7 @@ async fn an_app_verifier_with_its_own_header_set() {
         .headers(["SCW-Functions-Token"])
         .build()
         .unwrap();
-    let addr = serve(router(AppState::default()).layer(Extension(custom))).await;
+    let addr = serve_axum(router(AppState::default()).layer(Extension(custom))).await;
     let token = Token::Namespace.value().unwrap();
     http_get(addr, "/any", &[("X-Auth-Token", &token)])
         .await

@@ -38,13 +38,7 @@ fn concurrent_first_requests_load_the_key_once() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, Router::new().route("/", get(private)))
-                .await
-                .unwrap()
-        });
+        let addr = tests::serve_axum(Router::new().route("/", get(private))).await;
 
         let start = Arc::new(tokio::sync::Barrier::new(256));
         let tasks: Vec<_> = (0..256)

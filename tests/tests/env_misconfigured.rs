@@ -50,9 +50,7 @@ fn a_private_key_in_scw_public_key_fails_closed() {
         let router = Router::new()
             .route("/private", get(private))
             .route("/maybe-public", get(maybe_public));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let addr = tests::serve_axum(router).await;
 
         let token = Token::Container.value().unwrap();
         for path in ["/private", "/maybe-public"] {

@@ -41,9 +41,7 @@ fn the_global_verifier_reads_the_platform_environment_once() {
         let router = Router::new()
             .route("/private", get(private))
             .route("/maybe-public", get(maybe_public));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let addr = tests::serve_axum(router).await;
 
         assert_eq!(http_get(addr, "/maybe-public", &[]).await.body, "None");
         http_get(addr, "/private", &[])

@@ -48,12 +48,10 @@ async fn a_hundred_thousand_mixed_requests_at_concurrency_64() {
         ("X-Auth-Token", String::new(), 400),
     ]);
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let router = Router::new()
         .route("/", get(private))
         .layer(Extension(verifier(false)));
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let addr = tests::serve_axum(router).await;
 
     let next = Arc::new(AtomicUsize::new(0));
     let wrong = Arc::new(AtomicUsize::new(0));
