@@ -266,7 +266,7 @@ fn inspect(
     let verifier = builder.build().map_err(|e| Failure::Usage(e.to_string()))?;
     match verifier.verify(token.trim(), &policy) {
         Ok(claims) => {
-            println!("accepted: a {:?} token", claims.kind);
+            println!("accepted: a {:?} token", claims.kind());
             Ok(())
         }
         Err(rejection) => {

@@ -130,7 +130,7 @@ fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should
     let verifier = verifier(&dir);
     let namespace = mint(&dir, &["--namespace-id", NS]);
     assert_eq!(
-        verifier.verify(&namespace, &Policy::new()).unwrap().kind,
+        verifier.verify(&namespace, &Policy::new()).unwrap().kind(),
         TokenKind::Namespace
     );
     let refusal = verifier
@@ -152,8 +152,8 @@ fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should
     let claims = verifier
         .verify(&container, &Policy::new().scope(Scope::ContainerToken))
         .unwrap();
-    assert_eq!(claims.kind, TokenKind::Container);
-    assert_eq!(claims.exp, Some(32_472_230_400));
+    assert_eq!(claims.kind(), TokenKind::Container);
+    assert_eq!(claims.exp(), Some(32_472_230_400));
 
     let sibling = mint(&dir, &["--container-id", "another-container"]);
     assert_eq!(
@@ -365,7 +365,7 @@ fn serve_issues_tokens_like_the_platform_endpoint() {
         .unwrap()
         .to_owned();
     assert_eq!(
-        verifier.verify(&token, &Policy::new()).unwrap().kind,
+        verifier.verify(&token, &Policy::new()).unwrap().kind(),
         TokenKind::Namespace
     );
 
@@ -380,7 +380,7 @@ fn serve_issues_tokens_like_the_platform_endpoint() {
         .to_owned();
     let claims = verifier.verify(&token, &Policy::new()).unwrap();
     assert_eq!(
-        (claims.kind, claims.exp),
+        (claims.kind(), claims.exp()),
         (TokenKind::Container, Some(32_472_230_400))
     );
 

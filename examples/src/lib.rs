@@ -193,9 +193,9 @@ pub struct Caller {
 impl From<scw_private::Claims> for Caller {
     fn from(claims: scw_private::Claims) -> Self {
         Self {
-            namespace_id: claims.namespace_id,
-            container_id: claims.container_id,
-            kind: claims.kind,
+            namespace_id: claims.namespace_id().map(str::to_owned),
+            container_id: claims.container_id().map(str::to_owned),
+            kind: claims.kind(),
         }
     }
 }

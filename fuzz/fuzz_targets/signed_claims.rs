@@ -17,14 +17,14 @@ fuzz_target!(|data: &str| {
     let (header, payload) = data.split_once('\n').unwrap_or(("{\"alg\":\"RS256\"}", data));
     let token = KEYS.sign_raw(header, payload);
     if let Ok(claims) = VERIFIER.verify(&token, &Policy::new()) {
-        match claims.kind {
+        match claims.kind() {
             TokenKind::Namespace => {
-                assert_eq!(claims.namespace_id.as_deref(), Some("ns"));
-                assert_eq!(claims.container_id, None);
+                assert_eq!(claims.namespace_id(), Some("ns"));
+                assert_eq!(claims.container_id(), None);
             }
             TokenKind::Container => {
-                assert_eq!(claims.container_id.as_deref(), Some("ct"));
-                assert!(matches!(claims.namespace_id.as_deref(), None | Some("ns")));
+                assert_eq!(claims.container_id(), Some("ct"));
+                assert!(matches!(claims.namespace_id(), None | Some("ns")));
             }
         }
     }

@@ -1,6 +1,9 @@
 //! What a token says: the raw payload as the platform writes it, and the verified claims a
 //! handler receives.
 
+use std::fmt;
+use std::sync::Arc;
+
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// The verified claims of a request's token, handed to a protected handler.
@@ -8,27 +11,123 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// They describe the `application_claim` entry that granted access, plus the token's
 /// registered claims when present. Declare a parameter of this type in a handler protected by
 /// `#[scw_private]` to receive them; the token is verified once per request either way.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
+/// Cloning is cheap: the parsed token is shared. Serialized (with `serde`), the claims are an
+/// object with `namespace_id`, `container_id`, `kind` (`"namespace"` or `"container"`), `exp`,
+/// `iat`, `nbf`, `jti`, `iss` and `sub`, absent values as `null`.
+#[derive(Clone)]
 pub struct Claims {
+    raw: Arc<RawClaims>,
+    /// Index of the granting entry in `raw.application_claim`.
+    entry: usize,
+    kind: TokenKind,
+}
+
+impl Claims {
+    pub(crate) fn new(raw: Arc<RawClaims>, entry: usize, kind: TokenKind) -> Self {
+        Self { raw, entry, kind }
+    }
+
+    fn entry(&self) -> Entry<'_> {
+        // The entry settled when the token was verified; it settles the same way again.
+        self.raw
+            .application_claim
+            .get(self.entry)
+            .and_then(|entry| entry.settle().ok())
+            .unwrap_or_default()
+    }
+
     /// The namespace the granting entry names, if any.
-    pub namespace_id: Option<String>,
-    /// The container the granting entry names, if any.
-    pub container_id: Option<String>,
+    pub fn namespace_id(&self) -> Option<&str> {
+        self.entry().namespace_id
+    }
+
+    /// The container the granting entry names, if any (`application_id` or `container_id`).
+    pub fn container_id(&self) -> Option<&str> {
+        self.entry().container_id
+    }
+
     /// Whether the granting entry is a namespace token or a container token.
-    pub kind: TokenKind,
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
     /// Expiry (`exp`), seconds since the Unix epoch. `None` for a token that never expires.
-    pub exp: Option<i64>,
+    pub fn exp(&self) -> Option<i64> {
+        self.raw.exp
+    }
+
     /// Issue time (`iat`), seconds since the Unix epoch.
-    pub iat: Option<i64>,
+    pub fn iat(&self) -> Option<i64> {
+        self.raw.iat
+    }
+
     /// Start of validity (`nbf`), seconds since the Unix epoch.
-    pub nbf: Option<i64>,
+    pub fn nbf(&self) -> Option<i64> {
+        self.raw.nbf
+    }
+
     /// Token id (`jti`).
-    pub jti: Option<String>,
+    pub fn jti(&self) -> Option<&str> {
+        self.raw.jti.as_deref()
+    }
+
     /// Issuer (`iss`).
-    pub iss: Option<String>,
+    pub fn iss(&self) -> Option<&str> {
+        self.raw.iss.as_deref()
+    }
+
     /// Subject (`sub`).
-    pub sub: Option<String>,
+    pub fn sub(&self) -> Option<&str> {
+        self.raw.sub.as_deref()
+    }
+
+    fn view(&self) -> ClaimsView<'_> {
+        ClaimsView {
+            namespace_id: self.namespace_id(),
+            container_id: self.container_id(),
+            kind: self.kind,
+            exp: self.exp(),
+            iat: self.iat(),
+            nbf: self.nbf(),
+            jti: self.jti(),
+            iss: self.iss(),
+            sub: self.sub(),
+        }
+    }
+}
+
+/// The claims as plain values, for `Debug`, `PartialEq` and `Serialize`.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+struct ClaimsView<'a> {
+    namespace_id: Option<&'a str>,
+    container_id: Option<&'a str>,
+    kind: TokenKind,
+    exp: Option<i64>,
+    iat: Option<i64>,
+    nbf: Option<i64>,
+    jti: Option<&'a str>,
+    iss: Option<&'a str>,
+    sub: Option<&'a str>,
+}
+
+impl fmt::Debug for Claims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.view(), f)
+    }
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        self.view() == other.view()
+    }
+}
+
+impl Eq for Claims {}
+
+impl Serialize for Claims {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
 }
 
 /// Which kind of token granted access.
@@ -76,7 +175,7 @@ pub(crate) struct RawEntry {
 }
 
 /// An entry with its ids settled: `None` where the id is absent or empty.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Entry<'a> {
     pub(crate) namespace_id: Option<&'a str>,
     pub(crate) container_id: Option<&'a str>,

@@ -27,7 +27,7 @@ use crate::{Policy, Rejection, Scope, Verifier};
 /// use scw_private::{Claims, Scope, ScwPrivateLayer};
 ///
 /// async fn whoami(claims: Claims) -> String {
-///     format!("{:?}", claims.kind)
+///     format!("{:?}", claims.kind())
 /// }
 ///
 /// let app: Router = Router::new()
@@ -217,7 +217,7 @@ mod tests {
 
         fn call(&mut self, request: http::Request<()>) -> Self::Future {
             let body = match request.extensions().get::<Claims>() {
-                Some(claims) => format!("{:?}", claims.kind),
+                Some(claims) => format!("{:?}", claims.kind()),
                 None => "public".to_owned(),
             };
             std::future::ready(Ok(http::Response::new(body)))

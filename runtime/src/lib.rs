@@ -40,6 +40,13 @@
 //! | `SCW_APPLICATION_ID` | this container |
 //! | `SCW_PUBLIC` | `true` when the container is public (anything else: private) |
 //!
+//! # Cost
+//!
+//! An RS256 check costs tens of microseconds. Platform tokens are long-lived and sent with
+//! every call, so a verifier remembers the tokens it accepted (by SHA-256 of the whole token,
+//! 1024 by default, see [`VerifierBuilder::cache_capacity`]): the same token again costs a hash
+//! and a lookup. Time claims and the scope rule are checked on every request regardless.
+//!
 //! # Responses
 //!
 //! | class | status | `WWW-Authenticate` | body `error` |

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use once_cell::sync::{Lazy, OnceCell};
 
 use crate::cache::{self, TokenCache};
-use crate::claims::{Claims, Entry, RawClaims, TokenKind};
+use crate::claims::{Claims, RawClaims, TokenKind};
 use crate::config::ConfigError;
 use crate::extract::{self, RequestHeaders};
 use crate::key::PublicKey;
@@ -276,8 +276,9 @@ impl Verifier {
     ) -> Result<Claims, Rejection> {
         let rules = &self.inner.rules;
         let Some(cache) = &self.inner.cache else {
-            let raw = token::verify(token, key, rules, now)?;
-            return grant(&raw, target, scope).map(|(entry, kind)| claims(entry, kind, &raw));
+            let raw = Arc::new(token::verify(token, key, rules, now)?);
+            let (entry, kind) = grant(&raw, target, scope)?;
+            return Ok(Claims::new(raw, entry, kind));
         };
         let digest = cache::digest(token);
         let (raw, cached) = match cache.get(&digest) {
@@ -292,7 +293,7 @@ impl Verifier {
             None => (Arc::new(token::verify(token, key, rules, now)?), false),
         };
         let (entry, kind) = grant(&raw, target, scope)?;
-        let claims = claims(entry, kind, &raw);
+        let claims = Claims::new(Arc::clone(&raw), entry, kind);
         if !cached {
             // Only accepted tokens are kept, until their `exp` (leeway included) has passed.
             cache.insert(digest, raw, now.saturating_sub(rules.leeway));
@@ -301,40 +302,27 @@ impl Verifier {
     }
 }
 
-/// The first entry of `raw` that grants `target` under `scope`. Every entry is settled first,
-/// so two spellings of a container id that disagree make the token invalid wherever they are.
-fn grant<'r>(
-    raw: &'r RawClaims,
+/// The index of the first entry of `raw` that grants `target` under `scope`. Every entry is
+/// settled, so two spellings of a container id that disagree make the token invalid wherever
+/// they are.
+fn grant(
+    raw: &RawClaims,
     target: Target<'_>,
     scope: Scope,
-) -> Result<(Entry<'r>, TokenKind), Rejection> {
+) -> Result<(usize, TokenKind), Rejection> {
     let mut granted = None;
-    for entry in &raw.application_claim {
+    for (index, entry) in raw.application_claim.iter().enumerate() {
         let entry = entry
             .settle()
             .map_err(|_| Rejection::invalid_token("conflicting container ids"))?;
         if granted.is_none() {
-            granted = scope::grant(entry, target, scope).map(|kind| (entry, kind));
+            granted = scope::grant(entry, target, scope).map(|kind| (index, kind));
         }
     }
     granted.ok_or(Rejection::new(
         RejectionKind::InsufficientScope,
         scope.requirement(),
     ))
-}
-
-fn claims(entry: Entry<'_>, kind: TokenKind, raw: &RawClaims) -> Claims {
-    Claims {
-        namespace_id: entry.namespace_id.map(str::to_owned),
-        container_id: entry.container_id.map(str::to_owned),
-        kind,
-        exp: raw.exp,
-        iat: raw.iat,
-        nbf: raw.nbf,
-        jti: raw.jti.clone(),
-        iss: raw.iss.clone(),
-        sub: raw.sub.clone(),
-    }
 }
 
 fn now() -> i64 {
@@ -600,7 +588,7 @@ mod tests {
         let target = verifier.target(platform, &policy).unwrap();
         verifier
             .verify_with(&token, key, target, policy.scope, NOW)
-            .map(|c| c.kind)
+            .map(|c| c.kind())
             .map_err(|r| r.kind())
     }
 
@@ -684,19 +672,15 @@ mod tests {
             .authorize(&bearer(&token), &Policy::new())
             .unwrap()
             .unwrap();
-        assert_eq!(claims.namespace_id.as_deref(), Some(NS));
-        assert_eq!(claims.container_id.as_deref(), Some(CT));
-        assert_eq!(claims.kind, TokenKind::Container);
+        assert_eq!(claims.namespace_id(), Some(NS));
+        assert_eq!(claims.container_id(), Some(CT));
+        assert_eq!(claims.kind(), TokenKind::Container);
         assert_eq!(
-            (
-                claims.jti.as_deref(),
-                claims.iss.as_deref(),
-                claims.sub.as_deref()
-            ),
+            (claims.jti(), claims.iss(), claims.sub()),
             (Some("j"), Some("SCALEWAY"), Some("s"))
         );
         assert_eq!(
-            (claims.iat, claims.exp, claims.nbf),
+            (claims.iat(), claims.exp(), claims.nbf()),
             (Some(1_700_000_000), None, None)
         );
     }
@@ -900,7 +884,7 @@ mod tests {
         let (key, target) = verifier.settled(platform, &policy).unwrap();
         verifier
             .verify_with(token, key, target, policy.scope, now)
-            .map(|c| c.kind)
+            .map(|c| c.kind())
             .map_err(|r| r.kind())
     }
 

@@ -73,7 +73,7 @@ async fn extractors(
     payload: web::Json<Value>,
 ) -> HttpResponse {
     HttpResponse::Ok().json(
-        json!({"id": path.into_inner(), "kind": claims.kind, "payload": payload.into_inner()}),
+        json!({"id": path.into_inner(), "kind": claims.kind(), "payload": payload.into_inner()}),
     )
 }
 

@@ -21,13 +21,13 @@ use tests::{
 
 #[scw_private]
 async fn axum_handler(claims: Claims) -> Json<Value> {
-    Json(json!({"kind": claims.kind}))
+    Json(json!({"kind": claims.kind()}))
 }
 
 #[get("/p")]
 #[scw_private]
 async fn actix_handler(claims: Claims) -> HttpResponse {
-    HttpResponse::Ok().json(json!({"kind": claims.kind}))
+    HttpResponse::Ok().json(json!({"kind": claims.kind()}))
 }
 
 async fn serve_axum(verifier: Verifier) -> SocketAddr {

@@ -105,7 +105,7 @@ async fn extractors(
     Json(payload): Json<Value>,
 ) -> Json<Value> {
     let _ = state;
-    Json(json!({"id": id, "kind": claims.kind, "payload": payload}))
+    Json(json!({"id": id, "kind": claims.kind(), "payload": payload}))
 }
 
 #[scw_private]
@@ -260,10 +260,10 @@ async fn without_an_app_verifier_the_environment_is_used_and_this_one_has_no_key
 #[tokio::test]
 async fn claims_work_as_a_plain_extractor_on_unprotected_handlers() {
     async fn plain(claims: Claims) -> String {
-        format!("{:?}", claims.kind)
+        format!("{:?}", claims.kind())
     }
     async fn optional(claims: Option<Claims>) -> String {
-        format!("{:?}", claims.map(|c| c.kind))
+        format!("{:?}", claims.map(|c| c.kind()))
     }
     let router = Router::new()
         .route("/plain", get(plain))

@@ -12,7 +12,7 @@ use tests::{CT, NS, PRIVATE_KEY, PUBLIC_KEY, SIBLING, get as http_get};
 
 #[scw_private]
 async fn private(claims: Claims) -> String {
-    format!("{:?}", claims.kind)
+    format!("{:?}", claims.kind())
 }
 
 #[test]

@@ -10,12 +10,12 @@ use tests::{CT, NS, PUBLIC_KEY, Token, get as http_get};
 
 #[scw_private]
 async fn private(claims: Claims) -> String {
-    format!("{:?}", claims.kind)
+    format!("{:?}", claims.kind())
 }
 
 #[scw_private(public_if_env)]
 async fn maybe_public(claims: Option<Claims>) -> String {
-    format!("{:?}", claims.map(|c| c.kind))
+    format!("{:?}", claims.map(|c| c.kind()))
 }
 
 #[test]

@@ -21,7 +21,7 @@ const CONCURRENCY: usize = 64;
 
 #[scw_private]
 async fn private(claims: Claims) -> String {
-    format!("{:?}", claims.kind)
+    format!("{:?}", claims.kind())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,7 +20,7 @@
 //!
 //! #[scw_private]
 //! async fn hello(claims: Claims) -> String {
-//!     format!("hello {:?}", claims.kind)
+//!     format!("hello {:?}", claims.kind())
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {

@@ -257,7 +257,7 @@ mod tests {
     ) -> Result<TokenKind, (RejectionKind, &'static str)> {
         keys.verifier(NS, CT)
             .verify(token, &policy)
-            .map(|c| c.kind)
+            .map(|c| c.kind())
             .map_err(|r| (r.kind(), r.reason()))
     }
 

@@ -8,7 +8,7 @@ async fn handler<S>(State(state): State<S>, claims: Claims) -> String
 where
     S: Clone + Send + Sync + std::fmt::Debug + 'static,
 {
-    format!("{state:?} {:?}", claims.kind)
+    format!("{state:?} {:?}", claims.kind())
 }
 
 fn main() {

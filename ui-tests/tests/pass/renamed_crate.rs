@@ -8,7 +8,7 @@ use renamed_scw::{Claims, scw_private};
 
 #[scw_private(crate = ::renamed_scw)]
 async fn handler(claims: Claims) -> String {
-    format!("{:?}", claims.kind)
+    format!("{:?}", claims.kind())
 }
 
 mod reexport {
