@@ -95,6 +95,6 @@ print(f"{'target':<12} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}   (medians)")
 for name, (rps, p50, p99) in median.items():
     print(f"{name:<12} {rps:>10.0f} {p50:>8.3f} {p99:>8.3f}")
 print()
-print(f"scw-private / unprotected throughput: {median['scw-private'][0] / median['unprotected'][0]:.2f}")
-print(f"scw-private / peer throughput:        {median['scw-private'][0] / median['peer'][0]:.2f}")
+print(f"scw-private / unprotected throughput: {median['scw-private'][0] / median['unprotected'][0]:.3f}")
+print(f"scw-private / peer throughput:        {median['scw-private'][0] / median['peer'][0]:.3f}")
 PY

@@ -114,3 +114,37 @@ async fn a_hundred_thousand_mixed_requests_at_concurrency_64() {
         "RSS grew from {rss_at_tenth} KiB to {rss_after} KiB"
     );
 }
+
+/// What one cache entry costs: RSS before and after 5,000 distinct platform tokens are
+/// accepted (the tokens themselves exist in both measurements).
+///
+/// ```sh
+/// cargo test -p tests --release --test load cache_memory -- --ignored --nocapture
+/// ```
+#[test]
+#[ignore = "measurement; run with --release -- --ignored --nocapture"]
+fn cache_memory_per_entry() {
+    const TOKENS: usize = 5_000;
+    let keys = KeyPair::from_private_pem(PRIVATE_KEY).unwrap();
+    let tokens: Vec<String> = (0..TOKENS)
+        .map(|_| keys.token().container(NS, CT).sign())
+        .collect();
+    let verifier = scw_private::Verifier::builder()
+        .public_key_pem(tests::PUBLIC_KEY)
+        .namespace_id(NS)
+        .container_id(CT)
+        .cache_capacity(TOKENS)
+        .build()
+        .unwrap();
+    let policy = scw_private::Policy::new();
+    let before = resident_kib().unwrap();
+    for token in &tokens {
+        verifier.verify(token, &policy).unwrap();
+    }
+    let after = resident_kib().unwrap();
+    println!(
+        "{TOKENS} cached tokens: RSS {before} KiB -> {after} KiB, about {} bytes per entry",
+        (after - before) * 1024 / TOKENS as u64
+    );
+    assert!(after >= before);
+}
