@@ -112,6 +112,11 @@ fn dev_banner_lines() -> usize {
     1 + 4 + 1 + 2 + 1 + commands + 1
 }
 
+/// The status of a `GET` carrying `token` in `X-Auth-Token`.
+fn status(port: u16, path: &str, token: &str) -> u16 {
+    send(port, "GET", path, &[("X-Auth-Token", token)], "").status
+}
+
 struct Reply {
     status: u16,
     body: String,
@@ -433,18 +438,7 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
             1,
         );
         assert!(!running.stdout.join("").contains("DEVELOPMENT"), "{name}");
-        assert_eq!(
-            send(
-                running.port,
-                "GET",
-                "/private",
-                &[("X-Auth-Token", &token)],
-                ""
-            )
-            .status,
-            500,
-            "{name}"
-        );
+        assert_eq!(status(running.port, "/private", &token), 500, "{name}");
 
         // The key is fine but the container id is missing: only what needs it fails.
         let public = keys.public_pem();
@@ -456,27 +450,9 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
             ],
             1,
         );
+        assert_eq!(status(running.port, "/private", &token), 500, "{name}");
         assert_eq!(
-            send(
-                running.port,
-                "GET",
-                "/private",
-                &[("X-Auth-Token", &token)],
-                ""
-            )
-            .status,
-            500,
-            "{name}"
-        );
-        assert_eq!(
-            send(
-                running.port,
-                "GET",
-                "/namespace-only",
-                &[("X-Auth-Token", &token)],
-                ""
-            )
-            .status,
+            status(running.port, "/namespace-only", &token),
             200,
             "{name}"
         );

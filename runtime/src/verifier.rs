@@ -559,13 +559,16 @@ mod tests {
     const NS: &str = "ns-1";
     const CT: &str = "ct-1";
 
-    fn verifier() -> Verifier {
+    /// A builder with test key A and this container's ids.
+    fn builder() -> VerifierBuilder {
         Verifier::builder()
             .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
             .namespace_id(NS)
             .container_id(CT)
-            .build()
-            .unwrap()
+    }
+
+    fn verifier() -> Verifier {
+        builder().build().unwrap()
     }
 
     fn bearer(token: &str) -> HeaderMap {
@@ -754,15 +757,7 @@ mod tests {
 
     #[test]
     fn public_if_env_lets_requests_through_only_when_public() {
-        let build = |public| {
-            Verifier::builder()
-                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
-                .namespace_id(NS)
-                .container_id(CT)
-                .public(public)
-                .build()
-                .unwrap()
-        };
+        let build = |public| builder().public(public).build().unwrap();
         let policy = Policy::new().public_if_env(true);
         assert_eq!(build(true).authorize(&HeaderMap::new(), &policy), Ok(None));
         assert_eq!(
@@ -847,12 +842,7 @@ mod tests {
     fn builder_rules_reach_the_token_check() {
         let token =
             sign(&json!({"application_claim": [{"namespace_id": NS}], "aud": "mine", "iss": "me"}));
-        let base = || {
-            Verifier::builder()
-                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
-                .namespace_id(NS)
-                .container_id(CT)
-        };
+        let base = || builder();
         assert_eq!(
             base()
                 .build()
@@ -958,15 +948,7 @@ mod tests {
 
     #[test]
     fn capacity_bounds_the_cache_and_zero_turns_it_off() {
-        let build = |capacity| {
-            Verifier::builder()
-                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
-                .namespace_id(NS)
-                .container_id(CT)
-                .cache_capacity(capacity)
-                .build()
-                .unwrap()
-        };
+        let build = |capacity| builder().cache_capacity(capacity).build().unwrap();
         let small = build(2);
         for jti in 0..5 {
             let token =
@@ -983,13 +965,7 @@ mod tests {
 
     #[test]
     fn the_cache_is_safe_under_concurrency() {
-        let v = Verifier::builder()
-            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
-            .namespace_id(NS)
-            .container_id(CT)
-            .cache_capacity(8)
-            .build()
-            .unwrap();
+        let v = builder().cache_capacity(8).build().unwrap();
         let tokens: Vec<(String, Result<TokenKind, RejectionKind>)> = (0..16)
             .map(|i| match i % 4 {
                 0 | 1 => (sign(&json!({"application_claim": [{"namespace_id": NS}], "jti": i.to_string()})), Ok(TokenKind::Namespace)),
