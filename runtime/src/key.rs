@@ -35,15 +35,8 @@ impl PublicKey {
     /// # Ok::<(), scw_private::KeyError>(())
     /// ```
     pub fn from_pem(text: &str) -> Result<Self, KeyError> {
-        let text = normalize(text);
-        if text.is_empty() {
-            return Err(KeyError::Empty);
-        }
-        let block = single_block(&text)?;
-        let der = base64::engine::general_purpose::STANDARD
-            .decode(block.body.as_bytes())
-            .map_err(|_| KeyError::InvalidBase64)?;
-        let pkcs1 = match block.label {
+        let (label, der) = decode_pem(text)?;
+        let pkcs1 = match label.as_str() {
             "RSA PUBLIC KEY" => der.as_slice(),
             "PUBLIC KEY" => der::spki_to_pkcs1(&der).map_err(KeyError::from)?,
             label if label.ends_with("PRIVATE KEY") => return Err(KeyError::PrivateKey),
@@ -187,6 +180,20 @@ fn normalize(text: &str) -> String {
         .replace("\\r", "\n")
         .replace("\r\n", "\n")
         .replace('\r', "\n")
+}
+
+/// The label and DER body of the one PEM block in `text`, after undoing what environment
+/// variables do to PEM (see [`PublicKey::from_pem`]).
+pub(crate) fn decode_pem(text: &str) -> Result<(String, Vec<u8>), KeyError> {
+    let text = normalize(text);
+    if text.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    let block = single_block(&text)?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(block.body.as_bytes())
+        .map_err(|_| KeyError::InvalidBase64)?;
+    Ok((block.label.to_owned(), der))
 }
 
 struct Block<'a> {

@@ -66,6 +66,8 @@ pub(crate) fn verify(
     else {
         return Err(malformed());
     };
+    // The signing input: the first two segments and the dot between them, as sent.
+    let signed = &token[..header.len() + 1 + payload.len()];
 
     let header: JoseHeader = decode_json(header).ok_or_else(malformed)?;
     // Exactly RS256: `none`, HMAC (key confusion), PS256 and RS384/512 are all refused.
@@ -77,7 +79,6 @@ pub(crate) fn verify(
     }
 
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
-    let signed = &token[..token.len() - signature_len(token)];
     let verifier = (crypto::provider().verifier_factory)(&Algorithm::RS256, key.decoding_key())
         .map_err(|_| Rejection::invalid_token("bad signature"))?;
     verifier
@@ -88,11 +89,6 @@ pub(crate) fn verify(
         decode_json(payload).ok_or(Rejection::invalid_token("malformed claims"))?;
     check_registered(&claims, rules, now)?;
     Ok(claims)
-}
-
-/// The length of the signature segment and its dot.
-fn signature_len(token: &str) -> usize {
-    token.rsplit('.').next().map_or(0, |s| s.len() + 1)
 }
 
 /// Decodes a segment that must be a JSON object (RFC 7515 section 4, RFC 7519 section 7.2).

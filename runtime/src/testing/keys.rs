@@ -65,9 +65,11 @@ impl KeyPair {
         Ok(Self { inner })
     }
 
-    /// Loads a private key from PEM: PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`).
+    /// Loads a private key from PEM: PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`),
+    /// forgiving what environment variables do to PEM as [`PublicKey::from_pem`] is.
     pub fn from_private_pem(text: &str) -> Result<Self, KeyPairError> {
-        let (label, der) = decode_pem(text).ok_or(KeyPairError::NotAPrivateKey)?;
+        let (label, der) =
+            crate::key::decode_pem(text).map_err(|_| KeyPairError::NotAPrivateKey)?;
         let inner = match label.as_str() {
             "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der),
             "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
@@ -168,19 +170,6 @@ fn encode_pem(label: &str, der: &[u8]) -> String {
     }
     pem.push_str(&format!("-----END {label}-----\n"));
     pem
-}
-
-fn decode_pem(text: &str) -> Option<(String, Vec<u8>)> {
-    let text = text.trim();
-    let rest = text.strip_prefix("-----BEGIN ")?;
-    let (label, rest) = rest.split_once("-----")?;
-    let end = format!("-----END {label}-----");
-    let (body, after) = rest.split_once(&end)?;
-    if !after.trim().is_empty() {
-        return None;
-    }
-    let body: String = body.split_ascii_whitespace().collect();
-    Some((label.to_owned(), STANDARD.decode(body).ok()?))
 }
 
 #[cfg(test)]
