@@ -60,7 +60,7 @@ where
         ready(match verifier(req).authorize(req.headers(), &P::POLICY) {
             Ok(verified) => {
                 req.extensions_mut()
-                    .insert(verified.map_or(Verified::Public, Verified::Token));
+                    .insert(verified.map_or(Verified::WithoutToken, Verified::Token));
                 Ok(Guard::new())
             }
             Err(rejection) => {
@@ -91,8 +91,8 @@ fn error(reply: Reply) -> actix_web::Error {
 ///
 /// Behind `#[scw_private]` they are the ones its check found, so the token is verified once.
 /// On a handler without the attribute the extractor verifies the request itself with the
-/// default [`Policy`]. `Option<Claims>` is `None` when a `public_if_env` check let the request
-/// through without a token.
+/// default [`Policy`]. `Option<Claims>` is `None` when a `public_if_env` or `platform_iam`
+/// check let the request through without a token.
 impl FromRequest for Claims {
     type Error = Rejection;
     type Future = Ready<Result<Self, Self::Error>>;
@@ -101,7 +101,7 @@ impl FromRequest for Claims {
         match req.extensions().get::<Verified>() {
             Some(Verified::Token(claims)) => return ready(Ok(claims.clone())),
             // `Option<Claims>` turns this into `None`, as it does any error.
-            Some(Verified::Public) => return ready(Err(Rejection::missing())),
+            Some(Verified::WithoutToken) => return ready(Err(Rejection::missing())),
             // The guard's refusal is the response; this one is never seen.
             Some(Verified::Refused) => return ready(Err(Rejection::missing())),
             None => {}

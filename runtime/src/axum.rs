@@ -40,7 +40,7 @@ where
             Ok(verified) => {
                 parts
                     .extensions
-                    .insert(verified.map_or(Verified::Public, Verified::Token));
+                    .insert(verified.map_or(Verified::WithoutToken, Verified::Token));
                 Ok(Guard::new())
             }
             Err(rejection) => Err(render(RenderRejection::<P>::render(rejection))),
@@ -73,8 +73,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Claims {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Verified>() {
             Some(Verified::Token(claims)) => return Ok(claims.clone()),
-            // Let through as public (or refused, unreachable in axum, which stops at the guard).
-            Some(Verified::Public | Verified::Refused) => return Err(Rejection::missing()),
+            // Let through without a token (or refused, unreachable in axum, which stops at the guard).
+            Some(Verified::WithoutToken | Verified::Refused) => return Err(Rejection::missing()),
             None => {}
         }
         match verifier(parts).authorize(&parts.headers, &Policy::new())? {
@@ -85,16 +85,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Claims {
     }
 }
 
-/// `Option<Claims>`: `None` when a `public_if_env` check let the request through without a
-/// token, or, on a handler without the attribute, when the request carries no token. A token
-/// that is present but refused is still a refusal.
+/// `Option<Claims>`: `None` when a `public_if_env` or `platform_iam` check let the request
+/// through without a token, or, on a handler without the attribute, when the request carries
+/// no token. A token that is present but refused is still a refusal.
 impl<S: Send + Sync> OptionalFromRequestParts<S> for Claims {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
         match parts.extensions.get::<Verified>() {
             Some(Verified::Token(claims)) => return Ok(Some(claims.clone())),
-            Some(Verified::Public) => return Ok(None),
+            Some(Verified::WithoutToken) => return Ok(None),
             Some(Verified::Refused) => return Err(Rejection::missing()),
             None => {}
         }

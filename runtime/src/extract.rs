@@ -1,4 +1,5 @@
-//! Finding the token in a request's headers.
+//! Finding the credential in a request's headers: a token to verify, or the secret key of an
+//! IAM API key, which only the platform's edge can check.
 
 use crate::rejection::Rejection;
 
@@ -28,35 +29,78 @@ impl<T: RequestHeaders + ?Sized> RequestHeaders for &T {
     }
 }
 
-/// Takes the one token a request carries in the headers `names`.
+/// What a request carries in its token headers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Credential<'a> {
+    /// A token to verify (whether it is a well-formed JWT is the verifier's business).
+    Token(&'a str),
+    /// Only the secret key of an IAM API key: the platform's credential, which cannot be
+    /// verified here. The key itself is not kept: it is a real secret.
+    IamKey,
+    /// No credential at all.
+    Nothing,
+}
+
+impl<'a> Credential<'a> {
+    /// The token to verify, or the refusal for a request that has none.
+    pub(crate) fn token(self) -> Result<&'a str, Rejection> {
+        match self {
+            Self::Token(token) => Ok(token),
+            Self::IamKey => Err(Rejection::iam_key()),
+            Self::Nothing => Err(Rejection::missing()),
+        }
+    }
+}
+
+/// Takes the one credential a request carries in the headers `names`.
 ///
 /// `Authorization` must use the `Bearer` scheme (case-insensitive; other schemes are not a
-/// token); any other header holds a raw token or `Bearer <token>`. The same token sent twice is
-/// fine; two different ones are an `invalid_request`.
-pub(crate) fn extract<'a, H, N>(headers: &'a H, names: N) -> Result<&'a str, Rejection>
+/// token); any other header holds a raw token or `Bearer <token>`. A value shaped like a UUID
+/// is an IAM secret key wherever it is found: the platform's edge reads it in `X-Auth-Token`,
+/// and it is never a conflict with a token elsewhere, which is then verified as usual. The
+/// same token sent twice is fine; two different ones are an `invalid_request`.
+/// [`Credential::token`] turns the result into the token or the refusal.
+pub(crate) fn extract<'a, H, N>(headers: &'a H, names: N) -> Result<Credential<'a>, Rejection>
 where
     H: RequestHeaders + ?Sized,
     N: IntoIterator,
     N::Item: AsRef<str>,
 {
-    let mut found: Option<&'a str> = None;
+    let mut token: Option<&'a str> = None;
+    let mut iam_key = false;
     for name in names {
         let name = name.as_ref();
         for value in headers.header_values(name) {
-            let Some(token) = parse_value(name, value)? else {
-                continue;
-            };
-            match found {
-                Some(earlier) if earlier != token => {
-                    return Err(Rejection::invalid_request(
-                        "the request carries more than one token",
-                    ));
-                }
-                _ => found = Some(token),
+            match parse_value(name, value)? {
+                None => {}
+                Some(found) if is_iam_key(found) => iam_key = true,
+                Some(found) => match token {
+                    Some(earlier) if earlier != found => {
+                        return Err(Rejection::invalid_request(
+                            "the request carries more than one token",
+                        ));
+                    }
+                    _ => token = Some(found),
+                },
             }
         }
     }
-    found.ok_or(Rejection::missing())
+    match (token, iam_key) {
+        (Some(token), _) => Ok(Credential::Token(token)),
+        (None, true) => Ok(Credential::IamKey),
+        (None, false) => Ok(Credential::Nothing),
+    }
+}
+
+/// The secret key of an IAM API key: a UUID, `8-4-4-4-12` hexadecimal digits in any case.
+/// A JWT always has dots, so the two never overlap.
+pub(crate) fn is_iam_key(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 fn parse_value<'a>(name: &str, value: &'a [u8]) -> Result<Option<&'a str>, Rejection> {
@@ -124,7 +168,79 @@ mod tests {
     }
 
     fn kind(pairs: &[(&'static str, &[u8])]) -> RejectionKind {
-        extract(&headers(pairs), DEFAULT).unwrap_err().kind()
+        extract(&headers(pairs), DEFAULT)
+            .and_then(Credential::token)
+            .unwrap_err()
+            .kind()
+    }
+
+    fn token(pairs: &[(&'static str, &[u8])]) -> Result<String, RejectionKind> {
+        match extract(&headers(pairs), DEFAULT) {
+            Ok(Credential::Token(token)) => Ok(token.to_owned()),
+            Ok(other) => panic!("{other:?}, not a token"),
+            Err(rejection) => Err(rejection.kind()),
+        }
+    }
+
+    const IAM_KEY: &[u8] = b"3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f60718";
+
+    #[test]
+    fn a_uuid_is_an_iam_key_in_any_case_and_in_any_token_header() {
+        assert!(is_iam_key("3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f60718"));
+        assert!(is_iam_key("3F1E6C2A-9B4D-4E8F-A1B2-C3D4E5F60718"));
+        for not in [
+            "3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f6071",
+            "3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f607189",
+            "3f1e6c2a9b4d-4e8f-a1b2-c3d4e5f60718-",
+            "3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f6071g",
+            "3f1e6c2a.9b4d.4e8f.a1b2.c3d4e5f60718",
+            "",
+        ] {
+            assert!(!is_iam_key(not), "{not}");
+        }
+        for pairs in [
+            &[("x-auth-token", IAM_KEY)][..],
+            &[(
+                "authorization",
+                b"Bearer 3F1E6C2A-9B4D-4E8F-A1B2-C3D4E5F60718",
+            )],
+            &[("x-auth-token", IAM_KEY), ("x-auth-token", IAM_KEY)],
+        ] {
+            assert_eq!(
+                extract(&headers(pairs), DEFAULT),
+                Ok(Credential::IamKey),
+                "{pairs:?}"
+            );
+        }
+        let custom = headers(&[("x-token", IAM_KEY)]);
+        assert_eq!(extract(&custom, ["x-token"]), Ok(Credential::IamKey));
+    }
+
+    #[test]
+    fn an_iam_key_beside_a_token_is_no_conflict_the_token_is_what_counts() {
+        assert_eq!(
+            token(&[
+                ("x-auth-token", IAM_KEY),
+                ("authorization", b"Bearer a.b.c")
+            ]),
+            Ok("a.b.c".to_owned())
+        );
+        assert_eq!(
+            token(&[
+                ("authorization", b"Bearer a.b.c"),
+                ("x-auth-token", IAM_KEY)
+            ]),
+            Ok("a.b.c".to_owned())
+        );
+        // Two different tokens are still a conflict, IAM key or not.
+        assert_eq!(
+            kind(&[
+                ("x-auth-token", IAM_KEY),
+                ("authorization", b"Bearer a.b.c"),
+                ("x-auth-token", b"d.e.f"),
+            ]),
+            RejectionKind::InvalidRequest
+        );
     }
 
     #[test]
@@ -136,17 +252,14 @@ mod tests {
             "  Bearer a.b.c  ",
         ] {
             assert_eq!(
-                extract(&headers(&[("authorization", value.as_bytes())]), DEFAULT),
-                Ok("a.b.c")
+                token(&[("authorization", value.as_bytes())]),
+                Ok("a.b.c".to_owned())
             );
         }
+        assert_eq!(token(&[("x-auth-token", b"a.b.c")]), Ok("a.b.c".to_owned()));
         assert_eq!(
-            extract(&headers(&[("x-auth-token", b"a.b.c")]), DEFAULT),
-            Ok("a.b.c")
-        );
-        assert_eq!(
-            extract(&headers(&[("x-auth-token", b"Bearer a.b.c")]), DEFAULT),
-            Ok("a.b.c")
+            token(&[("x-auth-token", b"Bearer a.b.c")]),
+            Ok("a.b.c".to_owned())
         );
     }
 
@@ -176,11 +289,13 @@ mod tests {
             ]),
             RejectionKind::InvalidRequest
         );
-        let same = headers(&[
-            ("authorization", b"Bearer a.b.c"),
-            ("x-auth-token", b"a.b.c"),
-        ]);
-        assert_eq!(extract(&same, DEFAULT), Ok("a.b.c"));
+        assert_eq!(
+            token(&[
+                ("authorization", b"Bearer a.b.c"),
+                ("x-auth-token", b"a.b.c"),
+            ]),
+            Ok("a.b.c".to_owned())
+        );
     }
 
     #[test]
@@ -225,7 +340,10 @@ mod tests {
             ("authorization", b"Bearer a.b.c"),
             ("scw-functions-token", b"d.e.f"),
         ]);
-        assert_eq!(extract(&map, ["scw-functions-token"]), Ok("d.e.f"));
+        assert_eq!(
+            extract(&map, ["scw-functions-token"]),
+            Ok(Credential::Token("d.e.f"))
+        );
     }
 
     #[test]

@@ -73,6 +73,13 @@ impl ScwPrivateLayer {
         self
     }
 
+    /// Trusts the platform's edge on a private container for requests that carry no JWT; like
+    /// `platform_iam` (see [`Policy::platform_iam`]).
+    pub fn platform_iam(mut self, platform_iam: bool) -> Self {
+        self.policy = self.policy.platform_iam(platform_iam);
+        self
+    }
+
     /// Reads the token from this header only; like `header = "..."`.
     pub fn header(mut self, name: &'static str) -> Self {
         self.policy = self.policy.header(name);
@@ -130,7 +137,7 @@ where
                         extensions.insert(Verified::Token(claims));
                     }
                     None => {
-                        extensions.insert(Verified::Public);
+                        extensions.insert(Verified::WithoutToken);
                     }
                 }
                 ResponseFuture::inner(self.inner.call(request))

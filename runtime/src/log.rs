@@ -55,3 +55,13 @@ pub(crate) fn unusable_key(problem: &crate::ConfigError) {
 
 #[cfg(not(feature = "tracing"))]
 pub(crate) fn unusable_key(_: &crate::ConfigError) {}
+
+/// A request let through on the platform's word (`platform_iam` on a private container). At
+/// debug level: on such a route it is every call without a JWT, not an event.
+#[cfg(feature = "tracing")]
+pub(crate) fn trusted_platform() {
+    tracing::debug!(target: "scw_private", "request let through: authenticated by the platform's edge");
+}
+
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn trusted_platform() {}

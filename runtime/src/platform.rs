@@ -19,7 +19,29 @@ pub(crate) struct Platform {
     pub(crate) key: Result<PublicKey, ConfigError>,
     pub(crate) namespace_id: Result<String, ConfigError>,
     pub(crate) container_id: Result<String, ConfigError>,
-    pub(crate) public: bool,
+    pub(crate) privacy: Privacy,
+}
+
+/// What the platform says about the container's privacy, in `SCW_PUBLIC`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Privacy {
+    /// `true` (any case, trimmed): the edge checks nothing.
+    Public,
+    /// Set to anything else: the edge authenticates every call before it reaches the container.
+    Private,
+    /// Unset or unreadable: not on the platform, or nothing can be trusted about it. Treated
+    /// as private by `public_if_env`, and as no edge at all by `platform_iam`.
+    Unknown,
+}
+
+impl Privacy {
+    fn from_variable(value: Result<Option<String>, ConfigError>) -> Self {
+        match value {
+            Ok(Some(value)) if value.trim().eq_ignore_ascii_case("true") => Self::Public,
+            Ok(Some(_)) => Self::Private,
+            Ok(None) | Err(_) => Self::Unknown,
+        }
+    }
 }
 
 /// An environment variable: `Ok(None)` when unset, an error when not UTF-8.
@@ -69,9 +91,7 @@ impl Platform {
                     origin: "`SCW_APPLICATION_ID`",
                 },
             ),
-            // Public only when the platform says exactly so; unset, unreadable or anything
-            // else is private.
-            public: matches!(lookup(ENV_PUBLIC), Ok(Some(value)) if value.trim().eq_ignore_ascii_case("true")),
+            privacy: Privacy::from_variable(lookup(ENV_PUBLIC)),
         }
     }
 
@@ -105,24 +125,40 @@ mod tests {
         assert_eq!(p.key.unwrap().bits(), 2048);
         assert_eq!(p.namespace_id.unwrap(), "ns");
         assert_eq!(p.container_id.unwrap(), "ct");
-        assert!(!p.public);
+        assert_eq!(p.privacy, Privacy::Private);
     }
 
     #[test]
-    fn public_only_when_exactly_true() {
+    fn public_only_when_true_private_when_set_otherwise_unknown_when_unset() {
         for value in ["true", "TRUE", " True\n"] {
-            assert!(platform(&[(ENV_PUBLIC, value)]).public, "{value:?}");
+            assert_eq!(
+                platform(&[(ENV_PUBLIC, value)]).privacy,
+                Privacy::Public,
+                "{value:?}"
+            );
         }
         for value in ["", "1", "yes", "false", "truee", "t rue"] {
-            assert!(!platform(&[(ENV_PUBLIC, value)]).public, "{value:?}");
+            assert_eq!(
+                platform(&[(ENV_PUBLIC, value)]).privacy,
+                Privacy::Private,
+                "{value:?}"
+            );
         }
-        assert!(!platform(&[]).public, "unset is private");
+        assert_eq!(
+            platform(&[]).privacy,
+            Privacy::Unknown,
+            "unset is not the platform"
+        );
         let unreadable = Platform::from_lookup(&|_| {
             Err(ConfigError::NotUnicode {
                 variable: ENV_PUBLIC,
             })
         });
-        assert!(!unreadable.public, "unreadable is private");
+        assert_eq!(
+            unreadable.privacy,
+            Privacy::Unknown,
+            "unreadable trusts nothing"
+        );
     }
 
     #[test]

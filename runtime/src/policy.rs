@@ -19,6 +19,7 @@ pub struct Policy {
     pub(crate) container_id: Option<&'static str>,
     pub(crate) header: Option<&'static str>,
     pub(crate) public_if_env: bool,
+    pub(crate) platform_iam: bool,
 }
 
 impl Policy {
@@ -30,6 +31,7 @@ impl Policy {
             container_id: None,
             header: None,
             public_if_env: false,
+            platform_iam: false,
         }
     }
 
@@ -60,6 +62,16 @@ impl Policy {
     /// Let requests through without a token when the container is public (`SCW_PUBLIC=true`).
     pub const fn public_if_env(mut self, public_if_env: bool) -> Self {
         self.public_if_env = public_if_env;
+        self
+    }
+
+    /// Trust the platform's edge on a private container (`SCW_PUBLIC` set and not `true`): a
+    /// request that carries no JWT (an IAM secret key, or nothing since the edge may strip it)
+    /// is let through as authenticated by the platform. A request that does carry a JWT still
+    /// has it verified in full. Where `SCW_PUBLIC` is `true` or unset, nothing is let through
+    /// on the platform's word. See "The IAM era" in the crate docs.
+    pub const fn platform_iam(mut self, platform_iam: bool) -> Self {
+        self.platform_iam = platform_iam;
         self
     }
 }

@@ -39,8 +39,9 @@ impl<P> Guard<P> {
 pub enum Verified {
     /// A token verified and granted access.
     Token(Claims),
-    /// The container is public and the handler allows that.
-    Public,
+    /// Let through without a token, as the handler allows: `public_if_env` on a public
+    /// container, or `platform_iam` on a private one.
+    WithoutToken,
     /// The guard refused the request. actix-web asks every extractor of a handler for a future
     /// before polling the first, so a `Claims` parameter must not verify (and log) again.
     Refused,

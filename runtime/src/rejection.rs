@@ -91,6 +91,15 @@ impl Rejection {
         )
     }
 
+    /// An IAM secret key where a token was needed. The reason says what to do; the key itself
+    /// is never part of a refusal.
+    pub(crate) const fn iam_key() -> Self {
+        Self::invalid_token(
+            "an IAM secret key is the platform's credential and cannot be verified here; \
+             send a JWT, or protect this route with platform_iam",
+        )
+    }
+
     pub(crate) const fn invalid_request(reason: &'static str) -> Self {
         Self::new(RejectionKind::InvalidRequest, reason)
     }

@@ -1,15 +1,19 @@
-//! The scope rule: which `application_claim` entries grant access to this container.
+//! The scope rule: which tokens grant access to this container. All of it lives here.
 //!
-//! An entry grants access to container C of namespace N when
+//! A token must carry exactly one `application_claim` entry: the platform's own runtime
+//! refuses more than one ("semantic is yet undefined"), and so does this crate (401
+//! `invalid_token`). A token with none grants nothing (403). The entry grants access to
+//! container C of namespace N when
 //! - its container id is non-empty, equals C, and its namespace id is empty or equals N
 //!   (a container token), or
 //! - its container id is empty and its namespace id is non-empty and equals N (a namespace token).
 //!
-//! Ids are compared byte for byte. An entry with neither id grants nothing, and a token grants
-//! what any one of its entries grants. This is stricter than the platform's own runtime, which
-//! lets a sibling container's token in because its namespace matches.
+//! Ids are compared byte for byte, and an entry with neither id grants nothing. This is
+//! stricter than the platform's own runtime, which lets a sibling container's token in
+//! because its namespace matches.
 
-use crate::claims::{Entry, TokenKind};
+use crate::claims::{Entry, RawClaims, TokenKind};
+use crate::rejection::{Rejection, RejectionKind};
 
 /// Which tokens a protected handler accepts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -49,9 +53,29 @@ pub(crate) struct Target<'a> {
     pub(crate) container_id: Option<&'a str>,
 }
 
-/// What `entry` grants to `target` under `scope`, if anything.
-pub(crate) fn grant(entry: Entry<'_>, target: Target<'_>, scope: Scope) -> Option<TokenKind> {
-    match (entry.container_id, entry.namespace_id) {
+/// What the token with `claims` grants to `target` under `scope`, or why it is refused.
+pub(crate) fn grant(
+    claims: &RawClaims,
+    target: Target<'_>,
+    scope: Scope,
+) -> Result<TokenKind, Rejection> {
+    if claims.application_claim.len() > 1 {
+        return Err(Rejection::invalid_token(
+            "the token carries more than one application_claim entry",
+        ));
+    }
+    claims
+        .entry()
+        .and_then(|entry| grant_entry(entry, target, scope))
+        .ok_or(Rejection::new(
+            RejectionKind::InsufficientScope,
+            scope.requirement(),
+        ))
+}
+
+/// What one entry grants to `target` under `scope`, if anything.
+fn grant_entry(entry: &Entry, target: Target<'_>, scope: Scope) -> Option<TokenKind> {
+    match (entry.container_id.as_deref(), entry.namespace_id.as_deref()) {
         (Some(container), namespace) => {
             let accepted = matches!(scope, Scope::AnyToken | Scope::ContainerToken)
                 && target.container_id == Some(container)
@@ -76,36 +100,48 @@ mod tests {
         container_id: Some("ct-1"),
     };
 
-    fn entry(
-        namespace_id: Option<&'static str>,
-        container_id: Option<&'static str>,
-    ) -> Entry<'static> {
+    fn entry(namespace_id: Option<&str>, container_id: Option<&str>) -> Entry {
         Entry {
-            namespace_id,
-            container_id,
+            namespace_id: namespace_id.map(str::to_owned),
+            container_id: container_id.map(str::to_owned),
         }
+    }
+
+    fn grant(entry: Entry, target: Target<'_>, scope: Scope) -> Option<TokenKind> {
+        grant_entry(&entry, target, scope)
+    }
+
+    fn claims(json: &str) -> RawClaims {
+        serde_json::from_str(json).unwrap()
     }
 
     #[test]
     fn namespace_token_for_this_namespace() {
-        let e = entry(Some("ns-1"), None);
-        assert_eq!(grant(e, HERE, Scope::AnyToken), Some(TokenKind::Namespace));
+        let e = || entry(Some("ns-1"), None);
         assert_eq!(
-            grant(e, HERE, Scope::NamespaceToken),
+            grant(e(), HERE, Scope::AnyToken),
             Some(TokenKind::Namespace)
         );
-        assert_eq!(grant(e, HERE, Scope::ContainerToken), None);
+        assert_eq!(
+            grant(e(), HERE, Scope::NamespaceToken),
+            Some(TokenKind::Namespace)
+        );
+        assert_eq!(grant(e(), HERE, Scope::ContainerToken), None);
     }
 
     #[test]
     fn container_token_for_this_container_with_or_without_namespace() {
-        for e in [entry(Some("ns-1"), Some("ct-1")), entry(None, Some("ct-1"))] {
-            assert_eq!(grant(e, HERE, Scope::AnyToken), Some(TokenKind::Container));
+        for ns in [Some("ns-1"), None] {
+            let e = || entry(ns, Some("ct-1"));
             assert_eq!(
-                grant(e, HERE, Scope::ContainerToken),
+                grant(e(), HERE, Scope::AnyToken),
                 Some(TokenKind::Container)
             );
-            assert_eq!(grant(e, HERE, Scope::NamespaceToken), None);
+            assert_eq!(
+                grant(e(), HERE, Scope::ContainerToken),
+                Some(TokenKind::Container)
+            );
+            assert_eq!(grant(e(), HERE, Scope::NamespaceToken), None);
         }
     }
 
@@ -169,5 +205,29 @@ mod tests {
             grant(entry(None, Some("ct-1")), target, Scope::AnyToken),
             None
         );
+    }
+
+    #[test]
+    fn a_token_carries_exactly_one_entry() {
+        let one = claims(r#"{"application_claim":[{"namespace_id":"ns-1"}]}"#);
+        assert_eq!(
+            super::grant(&one, HERE, Scope::AnyToken),
+            Ok(TokenKind::Namespace)
+        );
+        // More than one is refused as the platform's runtime refuses it, even when one grants.
+        let two = claims(
+            r#"{"application_claim":[{"namespace_id":"ns-1"},{"namespace_id":"ns-1","application_id":"ct-1"}]}"#,
+        );
+        let refusal = super::grant(&two, HERE, Scope::AnyToken).unwrap_err();
+        assert_eq!(refusal.kind(), RejectionKind::InvalidToken);
+        // None grants nothing.
+        for none in [
+            "{}",
+            r#"{"application_claim":[]}"#,
+            r#"{"application_claim":null}"#,
+        ] {
+            let refusal = super::grant(&claims(none), HERE, Scope::AnyToken).unwrap_err();
+            assert_eq!(refusal.kind(), RejectionKind::InsufficientScope, "{none}");
+        }
     }
 }

@@ -57,7 +57,7 @@ pub(crate) fn verify(
     now: i64,
 ) -> Result<RawClaims, Rejection> {
     if token.len() > MAX_TOKEN_BYTES {
-        return Err(Rejection::invalid_request("the token header is too large"));
+        return Err(Rejection::invalid_token("the token is too large"));
     }
     let malformed = || Rejection::invalid_token("malformed token");
     let mut parts = token.split('.');

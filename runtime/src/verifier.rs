@@ -6,14 +6,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use once_cell::sync::{Lazy, OnceCell};
 
 use crate::cache::{self, TokenCache};
-use crate::claims::{Claims, RawClaims, TokenKind};
+use crate::claims::Claims;
 use crate::config::ConfigError;
-use crate::extract::{self, RequestHeaders};
+use crate::extract::{self, Credential, RequestHeaders};
 use crate::key::PublicKey;
 use crate::log;
-use crate::platform::Platform;
+use crate::platform::{Platform, Privacy};
 use crate::policy::Policy;
-use crate::rejection::{Rejection, RejectionKind};
+use crate::rejection::Rejection;
 use crate::scope::{self, Scope, Target};
 use crate::token::{self, Rules};
 
@@ -171,20 +171,22 @@ impl Verifier {
     /// ```
     pub fn preflight(&self, policy: &Policy) -> Result<(), ConfigError> {
         let platform = self.platform();
-        if policy.public_if_env && platform.public {
+        if policy.public_if_env && platform.privacy == Privacy::Public {
             return Ok(());
         }
+        // A `platform_iam` policy still needs everything a JWT that arrives is checked with.
         self.settled(platform, policy).map(drop)
     }
 
     /// Whether the platform says the container is public (`SCW_PUBLIC=true`).
     pub fn is_public(&self) -> bool {
-        self.platform().public
+        self.platform().privacy == Privacy::Public
     }
 
     /// Checks a request: returns the verified claims, `None` when `policy` lets the request
-    /// through because the container is public, or why it is refused. Every refusal is logged
-    /// (with the `tracing` feature) with its class and reason, never the token.
+    /// through without a token (`public_if_env` on a public container, `platform_iam` on a
+    /// private one), or why it is refused. Every refusal is logged (with the `tracing`
+    /// feature) with its class and reason, never a token or a key.
     pub fn authorize<H>(&self, headers: &H, policy: &Policy) -> Result<Option<Claims>, Rejection>
     where
         H: RequestHeaders + ?Sized,
@@ -201,29 +203,51 @@ impl Verifier {
         H: RequestHeaders + ?Sized,
     {
         let platform = self.platform();
-        if policy.public_if_env && platform.public {
+        if policy.public_if_env && platform.privacy == Privacy::Public {
             return Ok(None);
+        }
+        if policy.platform_iam && platform.privacy == Privacy::Private {
+            // The platform's edge authenticated this call before it got here; only a JWT it
+            // carries can be (and is) checked, and that needs the key.
+            return match self.credential(headers, policy)? {
+                Credential::Token(token) => self.verify(token, policy).map(Some),
+                Credential::IamKey | Credential::Nothing => {
+                    log::trusted_platform();
+                    Ok(None)
+                }
+            };
         }
         // A misconfigured server refuses everything with 500, whatever the request carries.
         let (key, target) = self
             .settled(platform, policy)
             .map_err(Rejection::misconfigured)?;
-        let token = match policy.header {
-            Some(header) => extract::extract(headers, [header])?,
-            None => extract::extract(headers, &self.inner.headers)?,
-        };
+        let token = self.credential(headers, policy)?.token()?;
         self.verify_with(token, key, target, policy.scope, now())
             .map(Some)
     }
 
+    fn credential<'h, H>(
+        &self,
+        headers: &'h H,
+        policy: &Policy,
+    ) -> Result<Credential<'h>, Rejection>
+    where
+        H: RequestHeaders + ?Sized,
+    {
+        match policy.header {
+            Some(header) => extract::extract(headers, [header]),
+            None => extract::extract(headers, &self.inner.headers),
+        }
+    }
+
     /// The token a request carries in this verifier's headers, without verifying it: for
     /// middleware of your own. Errors are the refusals [`authorize`](Self::authorize) gives
-    /// for a missing or malformed token.
+    /// for a missing or malformed token, or for an IAM secret key alone.
     pub fn token_from<'h, H>(&self, headers: &'h H) -> Result<&'h str, Rejection>
     where
         H: RequestHeaders + ?Sized,
     {
-        extract::extract(headers, &self.inner.headers)
+        extract::extract(headers, &self.inner.headers)?.token()
     }
 
     /// Verifies one token, already taken from its request, against `policy`'s scope.
@@ -277,8 +301,8 @@ impl Verifier {
         let rules = &self.inner.rules;
         let Some(cache) = &self.inner.cache else {
             let raw = Arc::new(token::verify(token, key, rules, now)?);
-            let (entry, kind) = grant(&raw, target, scope)?;
-            return Ok(Claims::new(raw, entry, kind));
+            let kind = scope::grant(&raw, target, scope)?;
+            return Ok(Claims::new(raw, kind));
         };
         let digest = cache::digest(token);
         let (raw, cached) = match cache.get(&digest) {
@@ -292,37 +316,14 @@ impl Verifier {
             }
             None => (Arc::new(token::verify(token, key, rules, now)?), false),
         };
-        let (entry, kind) = grant(&raw, target, scope)?;
-        let claims = Claims::new(Arc::clone(&raw), entry, kind);
+        let kind = scope::grant(&raw, target, scope)?;
+        let claims = Claims::new(Arc::clone(&raw), kind);
         if !cached {
             // Only accepted tokens are kept, until their `exp` (leeway included) has passed.
             cache.insert(digest, raw, now.saturating_sub(rules.leeway));
         }
         Ok(claims)
     }
-}
-
-/// The index of the first entry of `raw` that grants `target` under `scope`. Every entry is
-/// settled, so two spellings of a container id that disagree make the token invalid wherever
-/// they are.
-fn grant(
-    raw: &RawClaims,
-    target: Target<'_>,
-    scope: Scope,
-) -> Result<(usize, TokenKind), Rejection> {
-    let mut granted = None;
-    for (index, entry) in raw.application_claim.iter().enumerate() {
-        let entry = entry
-            .settle()
-            .map_err(|_| Rejection::invalid_token("conflicting container ids"))?;
-        if granted.is_none() {
-            granted = scope::grant(entry, target, scope).map(|kind| (index, kind));
-        }
-    }
-    granted.ok_or(Rejection::new(
-        RejectionKind::InsufficientScope,
-        scope.requirement(),
-    ))
 }
 
 fn now() -> i64 {
@@ -383,7 +384,11 @@ impl VerifierBuilder {
         self
     }
 
-    /// Whether the container is public, for `public_if_env` handlers. Default: private.
+    /// What the platform says of the container's privacy, as `SCW_PUBLIC` does: `true` lets
+    /// `public_if_env` handlers through without a token; `false` declares a private container
+    /// behind the platform's edge, which `platform_iam` handlers trust. Default: neither
+    /// (`public_if_env` handlers need a token, `platform_iam` handlers trust no edge), or
+    /// `SCW_PUBLIC` with [`from_env`](Self::from_env).
     pub fn public(mut self, public: bool) -> Self {
         self.public = Some(public);
         self
@@ -494,9 +499,12 @@ impl VerifierBuilder {
                     origin: "the builder's `container_id`",
                 },
             ),
-            public: self
-                .public
-                .unwrap_or(env.as_ref().is_some_and(|env| env.public)),
+            privacy: match (self.public, &env) {
+                (Some(true), _) => Privacy::Public,
+                (Some(false), _) => Privacy::Private,
+                (None, Some(env)) => env.privacy,
+                (None, None) => Privacy::Unknown,
+            },
         };
         let headers = match self.headers {
             None => DEFAULT_HEADERS.map(String::from).to_vec(),
@@ -552,9 +560,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::TokenKind;
+    use crate::claims::RawClaims;
     use crate::key::KeyError;
     use crate::token::tests::{NOW, sign};
+    use crate::{RejectionKind, TokenKind};
 
     const NS: &str = "ns-1";
     const CT: &str = "ct-1";
@@ -631,12 +640,12 @@ mod tests {
     }
 
     #[test]
-    fn any_one_entry_may_grant() {
+    fn more_than_one_entry_is_refused_even_when_one_grants() {
         let several =
             json!({"application_claim": [{"namespace_id": "ns-2"}, {"container_id": CT}]});
         assert_eq!(
             kind_for(&verifier(), several, Policy::new()),
-            Ok(TokenKind::Container)
+            Err(RejectionKind::InvalidToken)
         );
     }
 
@@ -739,7 +748,7 @@ mod tests {
                 }),
                 namespace_id: Ok(NS.into()),
                 container_id: Ok(CT.into()),
-                public: false,
+                privacy: Privacy::Private,
             }),
         );
         for headers in [HeaderMap::new(), bearer("garbage")] {
@@ -774,6 +783,149 @@ mod tests {
                 .unwrap_err()
                 .kind(),
             RejectionKind::MissingCredentials
+        );
+    }
+
+    const IAM_KEY: &str = "3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f60718";
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn an_iam_key_alone_is_refused_with_a_description_that_says_what_to_do() {
+        let iam = headers(&[("x-auth-token", IAM_KEY)]);
+        let refusal = verifier().authorize(&iam, &Policy::new()).unwrap_err();
+        assert_eq!(refusal.kind(), RejectionKind::InvalidToken);
+        assert!(
+            refusal.reason().contains("IAM secret key"),
+            "{}",
+            refusal.reason()
+        );
+        assert!(
+            refusal.reason().contains("platform_iam"),
+            "{}",
+            refusal.reason()
+        );
+        let rendered = format!(
+            "{refusal} {refusal:?} {:?} {}",
+            refusal.www_authenticate(),
+            refusal.body()
+        );
+        assert!(!rendered.contains(IAM_KEY), "{rendered}");
+        // Beside a JWT it is no conflict: the JWT decides.
+        let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        let both = headers(&[
+            ("x-auth-token", IAM_KEY),
+            ("authorization", &format!("Bearer {token}")),
+        ]);
+        assert!(
+            verifier()
+                .authorize(&both, &Policy::new())
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            verifier().token_from(&iam).unwrap_err(),
+            Rejection::iam_key()
+        );
+    }
+
+    #[test]
+    fn platform_iam_trusts_the_edge_only_on_a_private_container() {
+        let policy = Policy::new().platform_iam(true);
+        let good = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        let bad = format!("{good}x");
+        let private = builder().public(false).build().unwrap();
+        // No JWT: let through on the platform's word, with or without the IAM key.
+        for untokened in [headers(&[]), headers(&[("x-auth-token", IAM_KEY)])] {
+            assert_eq!(private.authorize(&untokened, &policy), Ok(None));
+        }
+        // A JWT is verified in full; a bad one, or a malformed header, is refused.
+        assert!(
+            private
+                .authorize(&bearer(&good), &policy)
+                .unwrap()
+                .is_some()
+        );
+        let with_iam = headers(&[
+            ("x-auth-token", IAM_KEY),
+            ("authorization", &format!("Bearer {bad}")),
+        ]);
+        assert_eq!(
+            private.authorize(&with_iam, &policy).unwrap_err().kind(),
+            RejectionKind::InvalidToken
+        );
+        assert_eq!(
+            private
+                .authorize(&headers(&[("x-auth-token", "not-a-jwt")]), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::InvalidToken
+        );
+        assert_eq!(
+            private
+                .authorize(&headers(&[("x-auth-token", "a b")]), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::InvalidRequest
+        );
+        // Public (the edge checks nothing) or not on the platform: nothing on its word.
+        for nothing_trusted in [builder().public(true).build().unwrap(), verifier()] {
+            assert_eq!(
+                nothing_trusted
+                    .authorize(&headers(&[]), &policy)
+                    .unwrap_err()
+                    .kind(),
+                RejectionKind::MissingCredentials
+            );
+            assert_eq!(
+                nothing_trusted
+                    .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &policy)
+                    .unwrap_err(),
+                Rejection::iam_key()
+            );
+        }
+        // Without `platform_iam`, a private container trusts no edge either.
+        assert_eq!(
+            private
+                .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &Policy::new())
+                .unwrap_err(),
+            Rejection::iam_key()
+        );
+    }
+
+    #[test]
+    fn platform_iam_needs_no_key_for_the_platform_s_word_but_a_jwt_still_does() {
+        let keyless = Verifier::from_variables(|name| match name {
+            "SCW_PUBLIC" => Some("false".into()),
+            _ => None,
+        });
+        let policy = Policy::new().platform_iam(true);
+        assert_eq!(
+            keyless.authorize(&headers(&[("x-auth-token", IAM_KEY)]), &policy),
+            Ok(None)
+        );
+        assert_eq!(keyless.authorize(&headers(&[]), &policy), Ok(None));
+        let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        assert_eq!(
+            keyless
+                .authorize(&bearer(&token), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::Misconfigured
+        );
+        // And every other policy answers 500 on such a server, whatever the request carries.
+        assert_eq!(
+            keyless
+                .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &Policy::new())
+                .unwrap_err()
+                .kind(),
+            RejectionKind::Misconfigured
         );
     }
 

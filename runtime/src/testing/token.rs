@@ -42,9 +42,17 @@ impl Algorithm {
 
 /// Builds one signed token. Start from [`KeyPair::token`].
 ///
-/// By default the token looks like one the platform issues today: `iss: "SCALEWAY"`,
-/// `aud: "functions"`, `iat` now, a random `jti`, no `exp`, and the `application_claim`
-/// entries added with [`namespace`](Self::namespace) and [`container`](Self::container).
+/// By default the token is shaped exactly like one the platform issues: the header
+/// `{"alg":"RS256","typ":"JWT"}`, and the payload
+///
+/// ```text
+/// {"application_claim":[{"namespace_id":"","application_id":"<id>"}],"version":2,
+///  "aud":"functions","jti":"<uuid>","iat":<now>,"iss":"SCALEWAY","nbf":<now>,"sub":"token"}
+/// ```
+///
+/// with no `exp` (a token "without expiration date"). The one entry comes from
+/// [`namespace`](Self::namespace) or [`container`](Self::container); the refusal helpers
+/// (`expired`, `signed_by`, `entry`, ...) change one thing each.
 #[must_use]
 pub struct TokenBuilder<'k> {
     key: &'k KeyPair,
@@ -61,16 +69,35 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-fn random_jti() -> String {
+/// A random (version 4) UUID, as the platform's `jti`.
+fn random_uuid() -> String {
     let mut bytes = [0u8; 16];
     rand::fill(&mut bytes).expect("system randomness");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 impl<'k> TokenBuilder<'k> {
     pub(crate) fn new(key: &'k KeyPair) -> Self {
-        let claims =
-            json!({"iss": "SCALEWAY", "aud": "functions", "iat": now(), "jti": random_jti()});
+        let now = now();
+        let claims = json!({
+            "version": 2,
+            "aud": "functions",
+            "jti": random_uuid(),
+            "iat": now,
+            "iss": "SCALEWAY",
+            "nbf": now,
+            "sub": "token",
+        });
         let Value::Object(claims) = claims else {
             unreachable!()
         };
@@ -86,26 +113,29 @@ impl<'k> TokenBuilder<'k> {
         }
     }
 
-    /// Adds a namespace token entry: valid for every container of `namespace_id`.
+    /// A namespace token: valid for every container of `namespace_id`.
     pub fn namespace(mut self, namespace_id: &str) -> Self {
         self.entries.push(json!({"namespace_id": namespace_id}));
         self
     }
 
-    /// Adds a container token entry for `container_id` in `namespace_id`.
+    /// A container token for `container_id` in `namespace_id`.
     pub fn container(mut self, namespace_id: &str, container_id: &str) -> Self {
         self.entries
             .push(json!({"namespace_id": namespace_id, "application_id": container_id}));
         self
     }
 
-    /// Adds a container token entry that names no namespace.
+    /// A container token that names no namespace, as the platform issues it for
+    /// `issue-jwt?container_id=..`: `namespace_id` is the empty string.
     pub fn container_without_namespace(mut self, container_id: &str) -> Self {
-        self.entries.push(json!({"application_id": container_id}));
+        self.entries
+            .push(json!({"namespace_id": "", "application_id": container_id}));
         self
     }
 
-    /// Adds an `application_claim` entry exactly as given, malformed or not.
+    /// Adds an `application_claim` entry exactly as given, malformed or not. A token with more
+    /// than one entry is refused, as the platform's runtime refuses it.
     pub fn entry(mut self, entry: Value) -> Self {
         self.entries.push(entry);
         self
@@ -250,6 +280,15 @@ mod tests {
     const NS: &str = "ns";
     const CT: &str = "ct";
 
+    /// Test-only key pair A (2048 bits, fast), loaded once.
+    fn keys() -> &'static KeyPair {
+        static KEYS: std::sync::LazyLock<KeyPair> = std::sync::LazyLock::new(|| {
+            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa2048-a.private.pem"))
+                .unwrap()
+        });
+        &KEYS
+    }
+
     fn check(
         keys: &KeyPair,
         token: &str,
@@ -262,8 +301,11 @@ mod tests {
     }
 
     #[test]
-    fn platform_tokens_verify() {
-        let keys = KeyPair::generate();
+    fn platform_tokens_verify_at_4096_bits() {
+        let keys =
+            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa4096.private.pem"))
+                .unwrap();
+        assert_eq!(keys.bits(), 4096);
         assert_eq!(
             check(&keys, &keys.token().namespace(NS).sign(), Policy::new()),
             Ok(TokenKind::Namespace)
@@ -286,11 +328,13 @@ mod tests {
 
     #[test]
     fn every_refusal_token_is_refused_for_its_reason() {
-        let keys = KeyPair::generate();
-        let other = KeyPair::generate();
+        let keys = keys();
+        let other =
+            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa2048-b.private.pem"))
+                .unwrap();
         let invalid = |token: String, reason| {
             assert_eq!(
-                check(&keys, &token, Policy::new()),
+                check(keys, &token, Policy::new()),
                 Err((RejectionKind::InvalidToken, reason))
             );
         };
@@ -326,7 +370,7 @@ mod tests {
                 .sign(),
             "unsupported critical header",
         );
-        let scope = |token: String| check(&keys, &token, Policy::new()).unwrap_err().0;
+        let scope = |token: String| check(keys, &token, Policy::new()).unwrap_err().0;
         assert_eq!(
             scope(keys.token().namespace("elsewhere").sign()),
             RejectionKind::InsufficientScope
@@ -342,24 +386,49 @@ mod tests {
     }
 
     #[test]
-    fn several_entries_grant_what_any_one_grants() {
-        let keys = KeyPair::generate();
+    fn more_than_one_entry_is_refused() {
+        let keys = keys();
         let token = keys.token().namespace("elsewhere").container(NS, CT).sign();
         assert_eq!(
-            check(&keys, &token, Policy::new()),
-            Ok(TokenKind::Container)
+            check(keys, &token, Policy::new()),
+            Err((
+                RejectionKind::InvalidToken,
+                "the token carries more than one application_claim entry"
+            ))
         );
     }
 
     #[test]
-    fn defaults_look_like_the_platform() {
-        let keys = KeyPair::generate();
+    fn defaults_are_the_platform_s_token_to_the_letter() {
+        let keys = keys();
+        let token = keys.token().container_without_namespace(CT).sign();
+        let segment = |i: usize| -> Value {
+            let part = token.split('.').nth(i).unwrap();
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+        };
+        assert_eq!(segment(0), json!({"alg": "RS256", "typ": "JWT"}));
+        let claims = segment(1);
+        let iat = claims["iat"].as_i64().unwrap();
+        let jti = claims["jti"].as_str().unwrap().to_owned();
+        assert!(crate::extract::is_iam_key(&jti), "a UUID: {jti}");
+        assert_eq!(
+            claims,
+            json!({
+                "application_claim": [{"namespace_id": "", "application_id": CT}],
+                "version": 2,
+                "aud": "functions",
+                "jti": jti,
+                "iat": iat,
+                "iss": "SCALEWAY",
+                "nbf": iat,
+                "sub": "token",
+            })
+        );
+        assert_eq!(
+            check(keys, &token, Policy::new().scope(Scope::ContainerToken)),
+            Ok(TokenKind::Container)
+        );
         let claims = keys.token().namespace(NS).claims();
-        assert_eq!(claims["iss"], "SCALEWAY");
-        assert_eq!(claims["aud"], "functions");
-        assert!(claims["iat"].is_i64());
-        assert_eq!(claims["jti"].as_str().unwrap().len(), 32);
-        assert!(claims.get("exp").is_none());
         assert_eq!(claims["application_claim"], json!([{"namespace_id": NS}]));
         assert!(
             keys.token()
