@@ -10,6 +10,7 @@ pub(crate) mod kw {
     syn::custom_keyword!(namespace_id);
     syn::custom_keyword!(container_id);
     syn::custom_keyword!(public_if_env);
+    syn::custom_keyword!(platform_iam);
     syn::custom_keyword!(header);
     syn::custom_keyword!(on_reject);
 }
@@ -22,13 +23,14 @@ pub(crate) struct Args {
     pub(crate) namespace_id: Option<(kw::namespace_id, LitStr)>,
     pub(crate) container_id: Option<(kw::container_id, LitStr)>,
     pub(crate) public_if_env: Option<kw::public_if_env>,
+    pub(crate) platform_iam: Option<kw::platform_iam>,
     pub(crate) header: Option<(kw::header, LitStr)>,
     pub(crate) on_reject: Option<(kw::on_reject, Path)>,
     pub(crate) krate: Option<(Token![crate], Path)>,
 }
 
 const EXPECTED: &str = "expected one of `namespace`, `container`, `namespace_id`, `container_id`, \
-                        `public_if_env`, `header`, `on_reject`, `crate`";
+                        `public_if_env`, `platform_iam`, `header`, `on_reject`, `crate`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -47,6 +49,10 @@ impl Parse for Args {
                 let keyword = input.parse::<kw::public_if_env>()?;
                 no_value(input, "public_if_env")?;
                 set(&mut args.public_if_env, keyword, keyword, "public_if_env")?;
+            } else if lookahead.peek(kw::platform_iam) {
+                let keyword = input.parse::<kw::platform_iam>()?;
+                no_value(input, "platform_iam")?;
+                set(&mut args.platform_iam, keyword, keyword, "platform_iam")?;
             } else if lookahead.peek(kw::namespace_id) {
                 let keyword = input.parse::<kw::namespace_id>()?;
                 let value = string_value(input, &keyword, "namespace_id")?;

@@ -182,6 +182,9 @@ fn policy(args: &Args, krate: &TokenStream) -> TokenStream {
     if args.public_if_env.is_some() {
         policy = quote!(#policy.public_if_env(true));
     }
+    if args.platform_iam.is_some() {
+        policy = quote!(#policy.platform_iam(true));
+    }
     policy
 }
 
@@ -268,6 +271,10 @@ mod tests {
             "container_id = -1",
             "public_if_env = ",
             "public_if_env()",
+            "platform_iam",
+            "platform_iam = true",
+            "platform_iam, container",
+            "platform_iam, namespace, platform_iam",
             "public_if_env,",
             "Namespace",
             "r#namespace",
@@ -312,12 +319,13 @@ mod tests {
     /// Random sequences of attribute tokens, from a small deterministic generator.
     #[test]
     fn never_panics_on_random_arguments() {
-        const WORDS: [&str; 24] = [
+        const WORDS: [&str; 25] = [
             "namespace",
             "container",
             "namespace_id",
             "container_id",
             "public_if_env",
+            "platform_iam",
             "header",
             "on_reject",
             "crate",

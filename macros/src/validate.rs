@@ -39,6 +39,22 @@ pub(crate) fn args(args: &Args) -> syn::Result<()> {
             "cannot have both `namespace` and `container_id`; a namespace token names no container",
         ));
     }
+    // IAM keys are scoped to a project: the platform's word says nothing of a namespace or a
+    // container, so a route that requires one cannot also take that word.
+    if args.platform_iam.is_some() {
+        if let Some(namespace) = &args.namespace {
+            errors.push(syn::Error::new_spanned(
+                namespace,
+                "cannot have both `platform_iam` and `namespace`; IAM keys are scoped to a project, so the platform's word names no namespace",
+            ));
+        }
+        if let Some(container) = &args.container {
+            errors.push(syn::Error::new_spanned(
+                container,
+                "cannot have both `platform_iam` and `container`; IAM keys are scoped to a project, so the platform's word names no container",
+            ));
+        }
+    }
     let ids = [
         (
             "namespace_id",
@@ -119,6 +135,12 @@ pub(crate) fn function(item: &ItemFn, args: &Args) -> syn::Result<()> {
                 errors.push(syn::Error::new_spanned(
                     &param.ty,
                     "a `public_if_env` handler cannot take `Claims`; there are none when the container is public, so take `Option<Claims>`",
+                ));
+            }
+            FnArg::Typed(param) if args.platform_iam.is_some() && is_claims(&param.ty) => {
+                errors.push(syn::Error::new_spanned(
+                    &param.ty,
+                    "a `platform_iam` handler cannot take `Claims`; there are none when the platform's edge vouches for the call, so take `Option<Claims>`",
                 ));
             }
             FnArg::Typed(_) => {}
