@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// Test-only key pair A: the verifier's key.
-pub const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
-pub const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
+/// Test-only key pair A, the verifier's key: 4096 bits and PKCS#1, like the platform's.
+pub const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa4096.pkcs1.pem");
+pub const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa4096.private.pem");
 
 pub const NS: &str = "11111111-aaaa-4aaa-8aaa-000000000001";
 pub const CT: &str = "22222222-bbbb-4bbb-8bbb-000000000001";
@@ -55,22 +55,29 @@ pub fn mint(claims: &Value) -> String {
     keys().sign_raw(r#"{"alg":"RS256","typ":"JWT"}"#, &claims.to_string())
 }
 
+/// The one entry of a platform token: a namespace token names no container, a container
+/// token issued for a container alone has `"namespace_id": ""`.
 fn entry(namespace_id: Option<&str>, container_id: Option<&str>) -> Value {
-    let mut entry = serde_json::Map::new();
-    if let Some(ns) = namespace_id {
-        entry.insert("namespace_id".into(), ns.into());
+    match container_id {
+        None => json!({"namespace_id": namespace_id.unwrap_or_default()}),
+        Some(ct) => json!({"namespace_id": namespace_id.unwrap_or_default(), "application_id": ct}),
     }
-    if let Some(ct) = container_id {
-        entry.insert("application_id".into(), ct.into());
-    }
-    Value::Object(entry)
 }
 
-/// A token the way the platform issues it, with no expiry.
+/// A token exactly as the platform issues it (the profile decoded from real tokens): one
+/// entry, `version`, `aud`, a UUID `jti`, `iat` and `nbf`, `iss`, `sub`, and no `exp`.
 pub fn platform_token(namespace_id: Option<&str>, container_id: Option<&str>) -> String {
-    mint(
-        &json!({"application_claim": [entry(namespace_id, container_id)], "iss": "SCALEWAY", "iat": now() - 10}),
-    )
+    let issued = now() - 10;
+    mint(&json!({
+        "application_claim": [entry(namespace_id, container_id)],
+        "version": 2,
+        "aud": "functions",
+        "jti": "6f0a4b8e-2c1d-4f3a-9b7e-5d8c1a2e3f40",
+        "iat": issued,
+        "iss": "SCALEWAY",
+        "nbf": issued,
+        "sub": "token",
+    }))
 }
 
 /// Every kind of token the route matrix sends.

@@ -76,20 +76,20 @@ impl Expect {
 }
 
 struct Case {
-    name: &'static str,
+    name: String,
     headers: Vec<(&'static str, Vec<u8>)>,
     expect: Expect,
 }
 
-fn case(name: &'static str, expect: Expect, headers: &[(&'static str, &[u8])]) -> Case {
+fn case(name: &str, expect: Expect, headers: &[(&'static str, &[u8])]) -> Case {
     Case {
-        name,
+        name: name.to_owned(),
         expect,
         headers: headers.iter().map(|(n, v)| (*n, v.to_vec())).collect(),
     }
 }
 
-fn token_case(name: &'static str, expect: Expect, token: &str) -> Case {
+fn token_case(name: &str, expect: Expect, token: &str) -> Case {
     case(name, expect, &[("X-Auth-Token", token.as_bytes())])
 }
 
@@ -136,7 +136,7 @@ fn cases() -> Vec<Case> {
     };
     let t = now();
 
-    vec![
+    let mut cases = vec![
         // The header carrying the token.
         case("no token at all", Missing, &[]),
         case(
@@ -500,8 +500,8 @@ fn cases() -> Vec<Case> {
             )),
         ),
         token_case(
-            "expiry null",
-            Accepted,
+            "expiry null (CVE-2026-25537: never read as absent)",
+            InvalidToken,
             &claims(&format!(
                 r#"{{"application_claim":[{{"namespace_id":"{NS}"}}],"exp":null}}"#
             )),
@@ -651,8 +651,8 @@ fn cases() -> Vec<Case> {
             &keys.token().namespace(&NS[..NS.len() - 1]).sign(),
         ),
         token_case(
-            "several entries, the last grants",
-            Accepted,
+            "several entries, the last grants (the platform's runtime refuses more than one)",
+            InvalidToken,
             &keys
                 .token()
                 .namespace("a")
@@ -668,8 +668,77 @@ fn cases() -> Vec<Case> {
             )),
         ),
         token_case("claims not an object", InvalidToken, &claims("[]")),
-    ]
+    ];
+    // An entry is a JSON object: read by position, each of these would name this namespace.
+    for shape in [
+        format!(r#"[["{NS}"]]"#),
+        format!(r#"[["{NS}", "{CT}"]]"#),
+        format!(r#"[["", "{CT}"]]"#),
+        "[1]".to_owned(),
+        "[null]".to_owned(),
+        "[true]".to_owned(),
+        format!(r#"[{{"namespace_id":"{NS}"}}, "{NS}"]"#),
+    ] {
+        cases.push(token_case(
+            &format!("entry not an object: {shape}"),
+            InvalidToken,
+            &entries(&shape),
+        ));
+    }
+    // A registered claim of the wrong type is refused, never read as absent (CVE-2026-25537).
+    let wrong_types = [
+        ("exp", &["null", "\"4102444800\"", "[4102444800]", "{}"][..]),
+        ("nbf", &["null", "\"0\"", "[0]", "{}"]),
+        ("iat", &["null", "\"0\"", "[0]", "{}"]),
+        ("aud", &["null", "5", "{}", "[null]"]),
+        ("iss", &["null", "5", "{}", "[\"SCALEWAY\"]"]),
+    ];
+    for (claim, values) in wrong_types {
+        for value in values {
+            cases.push(token_case(
+                &format!("{claim} of the wrong type: {value}"),
+                InvalidToken,
+                &claims(&format!(
+                    r#"{{"application_claim":[{{"namespace_id":"{NS}"}}],"{claim}":{value}}}"#
+                )),
+            ));
+        }
+    }
+    // The secret key of an IAM API key: the platform's credential, not a token.
+    let iam = IAM_KEY.as_bytes();
+    let iam_upper = IAM_KEY.to_uppercase();
+    let bad_bearer = format!("Bearer {good}x");
+    cases.extend([
+        case("IAM key alone", InvalidToken, &[("X-Auth-Token", iam)]),
+        case(
+            "IAM key alone, upper case",
+            InvalidToken,
+            &[("X-Auth-Token", iam_upper.as_bytes())],
+        ),
+        case(
+            "IAM key and a JWT (the edge's credential and the app's own)",
+            Accepted,
+            &[("X-Auth-Token", iam), ("Authorization", bearer.as_bytes())],
+        ),
+        case(
+            "IAM key and a bad JWT",
+            InvalidToken,
+            &[
+                ("X-Auth-Token", iam),
+                ("Authorization", bad_bearer.as_bytes()),
+            ],
+        ),
+        case(
+            "IAM key twice",
+            InvalidToken,
+            &[("X-Auth-Token", iam), ("X-Auth-Token", iam)],
+        ),
+    ]);
+    cases
 }
+
+/// An IAM secret key (made up): a UUID.
+const IAM_KEY: &str = "0b4e9f2c-7d1a-4c3e-8f5b-2a6d9e1c4b7f";
 
 async fn run(addr: SocketAddr, cases: &[Case], framework: &str) {
     for case in cases {
@@ -700,13 +769,10 @@ async fn every_adversarial_case_through_axum_and_actix_web() {
 fn key_shapes() -> Vec<(&'static str, String, Expect)> {
     use Expect::*;
     let pem = PUBLIC_KEY.trim();
+    let keys = tests::keys();
     vec![
         ("pkcs1 as is", pem.to_owned(), Accepted),
-        (
-            "spki",
-            include_str!("../../test-keys/rsa2048-a.spki.pem").to_owned(),
-            Accepted,
-        ),
+        ("spki", keys.public_spki_pem(), Accepted),
         ("escaped newlines", pem.replace('\n', "\\n"), Accepted),
         ("escaped crlf", pem.replace('\n', "\\r\\n"), Accepted),
         (
@@ -745,11 +811,7 @@ fn key_shapes() -> Vec<(&'static str, String, Expect)> {
         ),
         ("truncated", pem[..pem.len() - 40].to_owned(), ServerError),
         ("private key (pkcs1)", PRIVATE_KEY.to_owned(), ServerError),
-        (
-            "private key (pkcs8)",
-            include_str!("../../test-keys/rsa2048-a.pkcs8-private.pem").to_owned(),
-            ServerError,
-        ),
+        ("private key (pkcs8)", keys.private_pem(), ServerError),
         (
             "certificate",
             include_str!("../../test-keys/rsa2048-a.cert.pem").to_owned(),
