@@ -38,10 +38,11 @@ fn temp_dir() -> PathBuf {
     dir
 }
 
-/// Generates keys into a new directory and returns it.
+/// Generates keys into a new directory and returns it: 2048 bits, which are fast to make
+/// (the default, 4096 like the platform's, is tested on its own).
 fn keys() -> PathBuf {
     let dir = temp_dir();
-    let output = scw_jwt(&["keygen", "--out", dir.to_str().unwrap()]);
+    let output = scw_jwt(&["keygen", "--out", dir.to_str().unwrap(), "--bits", "2048"]);
     assert!(output.status.success(), "{}", stderr(&output));
     dir
 }
@@ -104,7 +105,7 @@ fn keygen_writes_a_pair_and_prints_a_pasteable_export() {
         .unwrap();
     let value = String::from_utf8(shell.stdout).unwrap();
     let exported = scw_private::PublicKey::from_pem(&value).unwrap();
-    assert_eq!(exported.bits(), 2048);
+    assert_eq!(exported.bits(), 4096, "the platform's size by default");
 }
 
 #[test]
@@ -154,6 +155,53 @@ fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should
         .unwrap();
     assert_eq!(claims.kind(), TokenKind::Container);
     assert_eq!(claims.exp(), Some(32_472_230_400));
+
+    let container_only = mint(&dir, &["--container-id", CT]);
+    let payload = container_only.split('.').nth(1).unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let mut members: Vec<&str> = payload
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    members.sort_unstable();
+    assert_eq!(
+        members,
+        [
+            "application_claim",
+            "aud",
+            "iat",
+            "iss",
+            "jti",
+            "nbf",
+            "sub",
+            "version"
+        ],
+        "the platform's profile, no exp: {payload}"
+    );
+    assert_eq!(
+        payload["application_claim"],
+        serde_json::json!([{"namespace_id": "", "application_id": CT}])
+    );
+    assert_eq!(
+        (
+            &payload["version"],
+            &payload["sub"],
+            &payload["iss"],
+            &payload["aud"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!("token"),
+            &serde_json::json!("SCALEWAY"),
+            &serde_json::json!("functions")
+        )
+    );
 
     let sibling = mint(&dir, &["--container-id", "another-container"]);
     assert_eq!(
