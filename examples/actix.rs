@@ -40,6 +40,12 @@ async fn maybe_public(claims: Option<Claims>) -> HttpResponse {
     }
 }
 
+#[get("/platform-iam")]
+#[scw_private(platform_iam)]
+async fn platform_iam(claims: Option<Claims>) -> HttpResponse {
+    HttpResponse::Ok().json(examples::platform_iam_caller(claims))
+}
+
 #[post("/echo")]
 #[scw_private]
 async fn echo(body: web::Json<Value>) -> HttpResponse {
@@ -72,8 +78,12 @@ fn main() -> std::io::Result<()> {
                 .service(container_only)
                 .service(namespace_only)
                 .service(maybe_public)
+                .service(platform_iam)
                 .service(echo)
         })
+        // The quickstart's limits: headers within this time, or the connection is closed.
+        .client_request_timeout(examples::HEADER_READ_TIMEOUT)
+        .keep_alive(examples::HEADER_READ_TIMEOUT)
         .bind(examples::listen_addr())?;
         examples::announce(&mode, "actix example", server.addrs()[0]);
         server.run().await

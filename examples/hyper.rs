@@ -8,8 +8,6 @@ use std::convert::Infallible;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use scw_private::{Claims, RejectionKind, Scope, ScwPrivateLayer};
 use serde_json::{Value, json};
 use tower::util::BoxCloneSyncService;
@@ -43,6 +41,16 @@ fn protected(layer: ScwPrivateLayer) -> Route {
     BoxCloneSyncService::new(layer.layer(handler))
 }
 
+/// Behind the platform's edge: the verified token's caller, or the platform's word.
+fn platform_iam() -> Route {
+    let handler = service_fn(|request: Request<Incoming>| async move {
+        let claims = request.extensions().get::<Claims>().cloned();
+        let body = examples::platform_iam_caller(claims);
+        Ok::<_, Infallible>(json_response(StatusCode::OK, &body))
+    });
+    BoxCloneSyncService::new(ScwPrivateLayer::new().platform_iam(true).layer(handler))
+}
+
 fn echo() -> Route {
     let handler = service_fn(|request: Request<Incoming>| async move {
         let body = match request.into_body().collect().await {
@@ -71,6 +79,7 @@ struct Routes {
     container_only: Route,
     namespace_only: Route,
     maybe_public: Route,
+    platform_iam: Route,
     echo: Route,
 }
 
@@ -81,6 +90,7 @@ impl Routes {
             container_only: protected(ScwPrivateLayer::new().scope(Scope::ContainerToken)),
             namespace_only: protected(ScwPrivateLayer::new().scope(Scope::NamespaceToken)),
             maybe_public: protected(ScwPrivateLayer::new().public_if_env(true)),
+            platform_iam: platform_iam(),
             echo: echo(),
         }
     }
@@ -93,6 +103,7 @@ impl Routes {
             (&Method::GET, "/container-only") => Some(self.container_only),
             (&Method::GET, "/namespace-only") => Some(self.namespace_only),
             (&Method::GET, "/maybe-public") => Some(self.maybe_public),
+            (&Method::GET, "/platform-iam") => Some(self.platform_iam),
             (&Method::POST, "/echo") => Some(self.echo),
             _ => {
                 let response = json_response(StatusCode::NOT_FOUND, &json!({"error": "not found"}));
@@ -123,19 +134,7 @@ fn main() {
             listener.local_addr().expect("a bound address"),
         );
         let routes = Routes::new();
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let routes = routes.clone();
-            tokio::spawn(async move {
-                let service = TowerToHyperService::new(service_fn(move |request| {
-                    routes.clone().handle(request)
-                }));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+        let service = service_fn(move |request| routes.clone().handle(request));
+        examples::serve(listener, service).await;
     });
 }

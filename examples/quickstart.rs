@@ -48,6 +48,13 @@ async fn maybe_public(claims: Option<Claims>) -> Json<Value> {
     }
 }
 
+/// The IAM era: on a private container the platform's edge authenticated the call (with an IAM
+/// key or a JWT); a JWT that reaches the container is still verified here.
+#[scw_private(platform_iam)]
+async fn platform_iam(claims: Option<Claims>) -> Json<Value> {
+    Json(examples::platform_iam_caller(claims))
+}
+
 /// The token is checked before the body is read: a refused request's body never is.
 #[scw_private]
 async fn echo(Json(body): Json<Value>) -> Json<Value> {
@@ -72,6 +79,7 @@ fn main() {
             .route("/container-only", get(container_only))
             .route("/namespace-only", get(namespace_only))
             .route("/maybe-public", get(maybe_public))
+            .route("/platform-iam", get(platform_iam))
             .route("/echo", post(echo))
             .layer(middleware::from_fn(log));
         let listener = tokio::net::TcpListener::bind(examples::listen_addr())
@@ -82,6 +90,6 @@ fn main() {
             "quickstart (axum)",
             listener.local_addr().expect("a bound address"),
         );
-        axum::serve(listener, app).await.expect("the server runs");
+        examples::serve(listener, app).await;
     });
 }

@@ -1,7 +1,13 @@
 //! What the three examples share: reading the platform's environment (or standing in for it
 //! in development mode), logging, and the start-up banner.
 
+use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use hyper::body::{Body, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 
 use scw_private::testing::KeyPair;
 use scw_private::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY, TokenKind};
@@ -14,12 +20,13 @@ pub const DEV_NAMESPACE_ID: &str = "00000000-0000-4000-8000-00000000dev0";
 pub const DEV_CONTAINER_ID: &str = "00000000-0000-4000-8000-00000000dev1";
 
 /// The routes every example serves: method, path, protection.
-pub const ROUTES: [(&str, &str, Protection); 6] = [
+pub const ROUTES: [(&str, &str, Protection); 7] = [
     ("GET", "/", Protection::Public),
     ("GET", "/private", Protection::AnyToken),
     ("GET", "/container-only", Protection::ContainerToken),
     ("GET", "/namespace-only", Protection::NamespaceToken),
     ("GET", "/maybe-public", Protection::PublicIfEnv),
+    ("GET", "/platform-iam", Protection::PlatformIam),
     ("POST", "/echo", Protection::AnyToken),
 ];
 
@@ -31,6 +38,43 @@ pub enum Protection {
     ContainerToken,
     NamespaceToken,
     PublicIfEnv,
+    /// `platform_iam`: outside a private container on the platform, the same as `AnyToken`.
+    PlatformIam,
+}
+
+/// How long a client may take to send a request's headers, from when the connection is ready
+/// for them: a slow or silent client is disconnected instead of holding a connection open.
+/// The platform's edge sits in front of a container, but the binary may also be exposed
+/// directly (see SECURITY.md).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `service` over HTTP/1.1 on `listener`, with [`HEADER_READ_TIMEOUT`]. `axum::serve`
+/// sets no timer, so hyper would apply none; the quickstart and the hyper example use this.
+pub async fn serve<S, B>(listener: tokio::net::TcpListener, service: S)
+where
+    S: tower::Service<hyper::Request<Incoming>, Response = hyper::Response<B>, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let service = TowerToHyperService::new(service.clone());
+        tokio::spawn(async move {
+            // A client that breaks off or times out is no error of the server's.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
 }
 
 /// How the process got its key.
@@ -179,6 +223,14 @@ pub fn expected_status(protection: Protection, kind: Option<TokenKind>) -> u16 {
         (Protection::ContainerToken, Some(TokenKind::Namespace)) => 403,
         (Protection::NamespaceToken, Some(TokenKind::Container)) => 403,
         _ => 200,
+    }
+}
+
+/// The body of a `platform_iam` route: the verified token's caller, or the platform's word.
+pub fn platform_iam_caller(claims: Option<scw_private::Claims>) -> serde_json::Value {
+    match claims {
+        Some(claims) => serde_json::json!(Caller::from(claims)),
+        None => serde_json::json!({"kind": "platform_iam"}),
     }
 }
 

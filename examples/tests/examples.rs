@@ -262,7 +262,7 @@ fn development_mode_prints_commands_that_work_as_printed() {
             .filter(|line| line.starts_with("curl "))
             .map(|line| parse_curl(line, &vars))
             .collect();
-        assert_eq!(commands.len(), 16, "{name}");
+        assert_eq!(commands.len(), dev_banner_lines() - 10, "{name}");
         for curl in &commands {
             let headers: Vec<(&str, &str)> = curl
                 .headers
@@ -457,4 +457,99 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
             "{name}"
         );
     }
+}
+
+/// The IAM era on the platform: `SCW_PUBLIC=false`, the edge authenticated every call. The
+/// `platform_iam` route takes its word; every other route still wants a JWT.
+#[test]
+fn on_a_private_container_the_platform_iam_route_trusts_the_edge() {
+    let keys = KeyPair::generate_with_bits(2048).unwrap();
+    let public = keys.public_pem();
+    let iam_key = "5a0c7e2d-1f3b-4d6a-9e8c-7b2f4a1d3c60";
+    for name in EXAMPLES {
+        let env = [
+            ("SCW_PUBLIC_KEY", public.as_str()),
+            ("SCW_NAMESPACE_ID", NS),
+            ("SCW_APPLICATION_ID", CT),
+            ("SCW_PUBLIC", "false"),
+        ];
+        let running = spawn(name, &env, 1);
+        let port = running.port;
+        let platform = serde_json::json!({"kind": "platform_iam"});
+        for headers in [&[][..], &[("X-Auth-Token", iam_key)]] {
+            let reply = send(port, "GET", "/platform-iam", headers, "");
+            assert_eq!(
+                (reply.status, reply.json()),
+                (200, platform.clone()),
+                "{name}"
+            );
+        }
+        let token = keys.token().namespace(NS).sign();
+        let both = [
+            ("X-Auth-Token", iam_key),
+            ("Authorization", &*format!("Bearer {token}")),
+        ];
+        let reply = send(port, "GET", "/platform-iam", &both, "");
+        assert_eq!(reply.json()["kind"], "namespace", "{name}");
+        let forged = format!("{token}x");
+        assert_eq!(
+            send(
+                port,
+                "GET",
+                "/platform-iam",
+                &[("X-Auth-Token", &forged)],
+                ""
+            )
+            .status,
+            401,
+            "{name}"
+        );
+        // Elsewhere an IAM key alone is refused, with what to do.
+        let reply = send(port, "GET", "/private", &[("X-Auth-Token", iam_key)], "");
+        assert_eq!(reply.status, 401, "{name}");
+        let description = reply.json()["error_description"].to_string();
+        assert!(
+            description.contains("platform_iam"),
+            "{name}: {description}"
+        );
+        assert!(!reply.body.contains(iam_key), "{name}");
+        assert!(!running.stderr.lock().unwrap().contains(iam_key), "{name}");
+    }
+}
+
+/// A client that never finishes its headers, or a keep-alive connection left idle, is
+/// disconnected after [`examples::HEADER_READ_TIMEOUT`] instead of being held open.
+#[test]
+fn slow_and_idle_clients_are_disconnected() {
+    let limit = examples::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    std::thread::scope(|scope| {
+        for name in EXAMPLES {
+            scope.spawn(move || {
+                let running = spawn(name, &[], dev_banner_lines());
+                let connect = || {
+                    let stream = TcpStream::connect(("127.0.0.1", running.port)).unwrap();
+                    stream.set_read_timeout(Some(limit)).unwrap();
+                    stream
+                };
+                // Headers that never end.
+                let mut slow = connect();
+                slow.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+                    .unwrap();
+                // A keep-alive connection that goes quiet after one request.
+                let mut idle = connect();
+                idle.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                    .unwrap();
+                let started = Instant::now();
+                for (what, stream) in [("slow", &mut slow), ("idle", &mut idle)] {
+                    let mut sink = Vec::new();
+                    let closed = stream.read_to_end(&mut sink);
+                    assert!(
+                        closed.is_ok() && started.elapsed() < limit,
+                        "{name}: the {what} connection was still open after {:?} ({closed:?})",
+                        started.elapsed()
+                    );
+                }
+            });
+        }
+    });
 }
