@@ -11,6 +11,9 @@
 //!   protected with the cache, protected without it;
 //! - (f) the first protected request of a process (environment read and key load included)
 //!   against a warm one.
+//!
+//! Each runs twice, in the groups `rsa4096` (the platform's keys) and `rsa2048`, on a token of
+//! the platform's exact shape. `cargo bench -p scw-private -- rsa4096` runs one group.
 
 use std::hint::black_box;
 
@@ -24,8 +27,19 @@ use scw_private::{Claims, Policy, Verifier, scw_private};
 use serde::Deserialize;
 use tower::ServiceExt as _;
 
-const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
-const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
+/// Test-only key pairs: (group, public PEM, private PEM).
+const KEYS: [(&str, &str, &str); 2] = [
+    (
+        "rsa4096",
+        include_str!("../../test-keys/rsa4096.pkcs1.pem"),
+        include_str!("../../test-keys/rsa4096.private.pem"),
+    ),
+    (
+        "rsa2048",
+        include_str!("../../test-keys/rsa2048-a.pkcs1.pem"),
+        include_str!("../../test-keys/rsa2048-a.private.pem"),
+    ),
+];
 const NS: &str = "11111111-1111-4111-8111-111111111111";
 const CT: &str = "22222222-2222-4222-8222-222222222222";
 
@@ -51,9 +65,9 @@ struct PeerEntry {
     container_id: Option<String>,
 }
 
-fn verifier(cache: usize) -> Verifier {
+fn verifier(public_key: &str, cache: usize) -> Verifier {
     Verifier::builder()
-        .public_key_pem(PUBLIC_KEY)
+        .public_key_pem(public_key)
         .namespace_id(NS)
         .container_id(CT)
         .cache_capacity(cache)
@@ -72,15 +86,24 @@ async fn unprotected() -> &'static str {
 }
 
 fn benches(c: &mut Criterion) {
-    // A platform token: namespace and container ids, iss, aud, iat, jti, no expiry.
-    let token = KeyPair::from_private_pem(PRIVATE_KEY)
+    for (group, public_key, private_key) in KEYS {
+        bench_key(c, group, public_key, private_key);
+    }
+}
+
+fn bench_key(c: &mut Criterion, group: &str, public_key: &str, private_key: &str) {
+    let mut c = c.benchmark_group(group);
+    let verifier = |cache| verifier(public_key, cache);
+    // A platform token, to the letter: one container entry, version, aud, jti, iat, iss, nbf,
+    // sub, no expiry.
+    let token = KeyPair::from_private_pem(private_key)
         .unwrap()
         .token()
         .container(NS, CT)
         .sign();
     let policy = Policy::new();
 
-    let key = jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC_KEY.as_bytes()).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(public_key.as_bytes()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.required_spec_claims.clear();
     validation.leeway = 60;
@@ -155,7 +178,7 @@ fn benches(c: &mut Criterion) {
     // A fresh verifier reading the environment is what a process's first request meets.
     // SAFETY: benchmarks run on this one thread; nothing else reads the environment.
     unsafe {
-        std::env::set_var("SCW_PUBLIC_KEY", PUBLIC_KEY);
+        std::env::set_var("SCW_PUBLIC_KEY", public_key);
         std::env::set_var("SCW_NAMESPACE_ID", NS);
         std::env::set_var("SCW_APPLICATION_ID", CT);
     }
