@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use scw_private::{Policy, RejectionKind, Scope, TokenKind, Verifier};
+use scw_private::{Policy, Reason, RejectionKind, Scope, TokenKind, Verifier};
 
 const NS: &str = "11111111-1111-4111-8111-111111111111";
 const CT: &str = "22222222-2222-4222-8222-222222222222";
@@ -226,7 +226,7 @@ fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should
             .verify(&expired, &Policy::new())
             .unwrap_err()
             .reason(),
-        "token expired"
+        Reason::Expired
     );
 
     let other_verifier = self::verifier(&keys());
@@ -235,7 +235,7 @@ fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should
             .verify(&namespace, &Policy::new())
             .unwrap_err()
             .reason(),
-        "bad signature"
+        Reason::BadSignature
     );
 }
 

@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, Respon
 
 use crate::extract::RequestHeaders;
 use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
-use crate::{Claims, Policy, Rejection, Verifier};
+use crate::{Claims, Policy, Reason, Rejection, Verifier};
 
 impl RequestHeaders for HeaderMap {
     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> {
@@ -101,15 +101,15 @@ impl FromRequest for Claims {
         match req.extensions().get::<Verified>() {
             Some(Verified::Token(claims)) => return ready(Ok(claims.clone())),
             // `Option<Claims>` turns this into `None`, as it does any error.
-            Some(Verified::WithoutToken) => return ready(Err(Rejection::missing())),
+            Some(Verified::WithoutToken) => return ready(Err(Rejection::new(Reason::NoToken))),
             // The guard's refusal is the response; this one is never seen.
-            Some(Verified::Refused) => return ready(Err(Rejection::missing())),
+            Some(Verified::Refused) => return ready(Err(Rejection::new(Reason::NoToken))),
             None => {}
         }
         ready(
             match verifier(req).authorize(req.headers(), &Policy::new()) {
                 Ok(Some(claims)) => Ok(claims),
-                Ok(None) => Err(Rejection::missing()),
+                Ok(None) => Err(Rejection::new(Reason::NoToken)),
                 Err(rejection) => Err(rejection),
             },
         )

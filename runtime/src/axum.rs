@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
-use crate::{Claims, Policy, Rejection, RejectionKind, Verifier};
+use crate::{Claims, Policy, Reason, Rejection, RejectionKind, Verifier};
 
 /// The RFC 6750 response, with the [`RejectionKind`] in its extensions for logging
 /// middleware.
@@ -74,13 +74,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Claims {
         match parts.extensions.get::<Verified>() {
             Some(Verified::Token(claims)) => return Ok(claims.clone()),
             // Let through without a token (or refused, unreachable in axum, which stops at the guard).
-            Some(Verified::WithoutToken | Verified::Refused) => return Err(Rejection::missing()),
+            Some(Verified::WithoutToken | Verified::Refused) => {
+                return Err(Rejection::new(Reason::NoToken));
+            }
             None => {}
         }
         match verifier(parts).authorize(&parts.headers, &Policy::new())? {
             Some(claims) => Ok(claims),
             // Unreachable with `Policy::new()`, which never lets a request through untokened.
-            None => Err(Rejection::missing()),
+            None => Err(Rejection::new(Reason::NoToken)),
         }
     }
 }
@@ -95,7 +97,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Claims {
         match parts.extensions.get::<Verified>() {
             Some(Verified::Token(claims)) => return Ok(Some(claims.clone())),
             Some(Verified::WithoutToken) => return Ok(None),
-            Some(Verified::Refused) => return Err(Rejection::missing()),
+            Some(Verified::Refused) => return Err(Rejection::new(Reason::NoToken)),
             None => {}
         }
         match verifier(parts).authorize(&parts.headers, &Policy::new()) {

@@ -1,7 +1,7 @@
 //! Finding the credential in a request's headers: a token to verify, or the secret key of an
 //! IAM API key, which only the platform's edge can check.
 
-use crate::rejection::Rejection;
+use crate::rejection::{Reason, Rejection};
 
 /// The longest header value read as a token. Longer values are refused before any decoding.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -46,8 +46,8 @@ impl<'a> Credential<'a> {
     pub(crate) fn token(self) -> Result<&'a str, Rejection> {
         match self {
             Self::Token(token) => Ok(token),
-            Self::IamKey => Err(Rejection::iam_key()),
-            Self::Nothing => Err(Rejection::missing()),
+            Self::IamKey => Err(Rejection::new(Reason::IamKey)),
+            Self::Nothing => Err(Rejection::new(Reason::NoToken)),
         }
     }
 }
@@ -76,9 +76,7 @@ where
                 Some(found) if is_iam_key(found) => iam_key = true,
                 Some(found) => match token {
                     Some(earlier) if earlier != found => {
-                        return Err(Rejection::invalid_request(
-                            "the request carries more than one token",
-                        ));
+                        return Err(Rejection::new(Reason::SeveralTokens));
                     }
                     _ => token = Some(found),
                 },
@@ -105,25 +103,25 @@ pub(crate) fn is_iam_key(value: &str) -> bool {
 
 fn parse_value<'a>(name: &str, value: &'a [u8]) -> Result<Option<&'a str>, Rejection> {
     if value.len() > MAX_TOKEN_BYTES {
-        return Err(Rejection::invalid_request("the token header is too large"));
+        return Err(Rejection::new(Reason::HeaderTooLarge));
     }
     // A token is ASCII (RFC 6750's b64token); anything else is not worth guessing at. Control
     // characters need no pass of their own: the b64token check below refuses them.
-    let invalid = || Rejection::invalid_request("the token header holds invalid characters");
+    let invalid = || Rejection::new(Reason::HeaderNotAscii);
     if !value.is_ascii() {
         return Err(invalid());
     }
     let value = std::str::from_utf8(value).map_err(|_| invalid())?;
     let value = value.trim_matches([' ', '\t']);
     if value.is_empty() {
-        return Err(Rejection::invalid_request("the token header is empty"));
+        return Err(Rejection::new(Reason::HeaderEmpty));
     }
     let (scheme, rest) = value.split_at(value.find([' ', '\t']).unwrap_or(value.len()));
     let token = if scheme.eq_ignore_ascii_case("bearer") {
         // `credentials = "Bearer" 1*SP b64token`: a tab after the scheme is malformed, not
         // another scheme.
         if rest.starts_with('\t') {
-            return Err(Rejection::invalid_request("the token header is malformed"));
+            return Err(Rejection::new(Reason::HeaderMalformed));
         }
         rest.trim_start_matches(' ')
     } else if name.eq_ignore_ascii_case("authorization") {
@@ -133,10 +131,10 @@ fn parse_value<'a>(name: &str, value: &'a [u8]) -> Result<Option<&'a str>, Rejec
         value
     };
     if token.is_empty() {
-        return Err(Rejection::invalid_request("the token header is empty"));
+        return Err(Rejection::new(Reason::HeaderEmpty));
     }
     if !is_b64token(token) {
-        return Err(Rejection::invalid_request("the token header is malformed"));
+        return Err(Rejection::new(Reason::HeaderMalformed));
     }
     Ok(Some(token))
 }

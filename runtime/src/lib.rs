@@ -107,7 +107,7 @@ pub use crate::key::{KeyError, MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
 pub use crate::layer::{ResponseFuture, ScwPrivate, ScwPrivateLayer};
 pub use crate::platform::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY};
 pub use crate::policy::Policy;
-pub use crate::rejection::{REALM, Rejection, RejectionKind};
+pub use crate::rejection::{REALM, Reason, Rejection, RejectionKind};
 pub use crate::scope::Scope;
 pub use crate::verifier::{
     DEFAULT_CACHE_CAPACITY, DEFAULT_HEADERS, Verifier, VerifierBuilder, preflight,

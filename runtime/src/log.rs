@@ -17,7 +17,7 @@ pub(crate) fn refused(rejection: &Rejection) {
     static LAST_ERROR: AtomicU64 = AtomicU64::new(0);
 
     let class = rejection.kind().code();
-    let reason = rejection.reason();
+    let reason = rejection.reason().as_str();
     if rejection.kind() != RejectionKind::Misconfigured {
         tracing::info!(target: "scw_private", class, reason, "request refused");
         return;

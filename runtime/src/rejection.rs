@@ -64,72 +64,180 @@ impl fmt::Display for RejectionKind {
     }
 }
 
+/// Why a request was refused: one variant per refusal this crate gives, each with its class
+/// ([`kind`](Self::kind)) and the short description a client sees ([`as_str`](Self::as_str)).
+///
+/// Match on variants rather than on the text, which may be reworded in any release.
+///
+/// ```
+/// use scw_private::{Reason, RejectionKind};
+///
+/// assert_eq!(Reason::Expired.as_str(), "token expired");
+/// assert_eq!(Reason::Expired.kind(), RejectionKind::InvalidToken);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// No token in any header the check reads.
+    NoToken,
+    /// Two different tokens in one request.
+    SeveralTokens,
+    /// A token header over [`MAX_TOKEN_BYTES`](crate::extract::MAX_TOKEN_BYTES).
+    HeaderTooLarge,
+    /// A token header with bytes that are not ASCII.
+    HeaderNotAscii,
+    /// A token header that is empty, or `Bearer` with nothing after it.
+    HeaderEmpty,
+    /// A token header that is not `Bearer <b64token>` or a raw b64token (RFC 6750).
+    HeaderMalformed,
+    /// Only the secret key of an IAM API key, which only the platform's edge can verify.
+    IamKey,
+    /// A token longer than any header may hold.
+    TokenTooLarge,
+    /// Not three base64url segments, or a JOSE header that is not a JSON object.
+    Malformed,
+    /// An `alg` other than `RS256`.
+    UnsupportedAlgorithm,
+    /// A `crit` header member, which this verifier understands none of.
+    CriticalHeader,
+    /// The signature does not verify with the key.
+    BadSignature,
+    /// The claims are not a JSON object of the expected types.
+    MalformedClaims,
+    /// More than one `application_claim` entry.
+    SeveralEntries,
+    /// `exp` has passed.
+    Expired,
+    /// No `exp`, where the verifier requires one.
+    NoExpiry,
+    /// `nbf` is still ahead.
+    NotYetValid,
+    /// `iat` is ahead.
+    IssuedInTheFuture,
+    /// `aud` holds no accepted audience.
+    AudienceNotAccepted,
+    /// `iss` is not an accepted issuer.
+    IssuerNotAccepted,
+    /// A valid token that grants neither this namespace nor this container.
+    NotGranted,
+    /// A valid token, but the route requires a container token for this container.
+    ContainerTokenRequired,
+    /// A valid token, but the route requires a namespace token for this namespace.
+    NamespaceTokenRequired,
+    /// The server cannot verify tokens; the cause is in [`Rejection::config_error`].
+    Misconfigured,
+}
+
+impl Reason {
+    /// The class of the refusal, which decides the status code.
+    pub fn kind(self) -> RejectionKind {
+        match self {
+            Self::NoToken => RejectionKind::MissingCredentials,
+            Self::SeveralTokens
+            | Self::HeaderTooLarge
+            | Self::HeaderNotAscii
+            | Self::HeaderEmpty
+            | Self::HeaderMalformed => RejectionKind::InvalidRequest,
+            Self::IamKey
+            | Self::TokenTooLarge
+            | Self::Malformed
+            | Self::UnsupportedAlgorithm
+            | Self::CriticalHeader
+            | Self::BadSignature
+            | Self::MalformedClaims
+            | Self::SeveralEntries
+            | Self::Expired
+            | Self::NoExpiry
+            | Self::NotYetValid
+            | Self::IssuedInTheFuture
+            | Self::AudienceNotAccepted
+            | Self::IssuerNotAccepted => RejectionKind::InvalidToken,
+            Self::NotGranted | Self::ContainerTokenRequired | Self::NamespaceTokenRequired => {
+                RejectionKind::InsufficientScope
+            }
+            Self::Misconfigured => RejectionKind::Misconfigured,
+        }
+    }
+
+    /// The short description a client sees in `error_description`: fixed ASCII without quotes
+    /// or backslashes, so it fits a `WWW-Authenticate` challenge as it is. Never a token, a key
+    /// or anything about the configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoToken => "the request carries no token",
+            Self::SeveralTokens => "the request carries more than one token",
+            Self::HeaderTooLarge => "the token header is too large",
+            Self::HeaderNotAscii => "the token header holds invalid characters",
+            Self::HeaderEmpty => "the token header is empty",
+            Self::HeaderMalformed => "the token header is malformed",
+            Self::IamKey => {
+                "an IAM secret key is the platform's credential and cannot be verified here; \
+                 send a JWT, or protect this route with platform_iam"
+            }
+            Self::TokenTooLarge => "the token is too large",
+            Self::Malformed => "malformed token",
+            Self::UnsupportedAlgorithm => "unsupported algorithm",
+            Self::CriticalHeader => "unsupported critical header",
+            Self::BadSignature => "bad signature",
+            Self::MalformedClaims => "malformed claims",
+            Self::SeveralEntries => "the token carries more than one application_claim entry",
+            Self::Expired => "token expired",
+            Self::NoExpiry => "token has no expiry",
+            Self::NotYetValid => "token not yet valid",
+            Self::IssuedInTheFuture => "token issued in the future",
+            Self::AudienceNotAccepted => "audience not accepted",
+            Self::IssuerNotAccepted => "issuer not accepted",
+            Self::NotGranted => "the token does not grant access to this container",
+            Self::ContainerTokenRequired => "a container token for this container is required",
+            Self::NamespaceTokenRequired => "a namespace token for this namespace is required",
+            Self::Misconfigured => "the server cannot verify tokens",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A refused request: its class, a short reason a client may see, and for a misconfiguration
 /// the cause, which only the logs see.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
-    kind: RejectionKind,
-    reason: &'static str,
+    reason: Reason,
     config: Option<ConfigError>,
 }
 
-const SERVER_REASON: &str = "the server cannot verify tokens";
-
 impl Rejection {
-    pub(crate) const fn new(kind: RejectionKind, reason: &'static str) -> Self {
+    pub(crate) const fn new(reason: Reason) -> Self {
         Self {
-            kind,
             reason,
             config: None,
         }
     }
 
-    pub(crate) const fn missing() -> Self {
-        Self::new(
-            RejectionKind::MissingCredentials,
-            "the request carries no token",
-        )
-    }
-
-    /// An IAM secret key where a token was needed. The reason says what to do; the key itself
-    /// is never part of a refusal.
-    pub(crate) const fn iam_key() -> Self {
-        Self::invalid_token(
-            "an IAM secret key is the platform's credential and cannot be verified here; \
-             send a JWT, or protect this route with platform_iam",
-        )
-    }
-
-    pub(crate) const fn invalid_request(reason: &'static str) -> Self {
-        Self::new(RejectionKind::InvalidRequest, reason)
-    }
-
-    pub(crate) const fn invalid_token(reason: &'static str) -> Self {
-        Self::new(RejectionKind::InvalidToken, reason)
-    }
-
     pub(crate) fn misconfigured(error: ConfigError) -> Self {
         Self {
-            kind: RejectionKind::Misconfigured,
-            reason: SERVER_REASON,
+            reason: Reason::Misconfigured,
             config: Some(error),
         }
     }
 
     /// The class of the refusal.
     pub fn kind(&self) -> RejectionKind {
-        self.kind
+        self.reason.kind()
     }
 
     /// The HTTP status of the response.
     pub fn status(&self) -> StatusCode {
-        self.kind.status()
+        self.kind().status()
     }
 
-    /// A short reason, safe to show the client (`"token expired"`, `"bad signature"`, ...).
-    /// For a misconfiguration it says nothing about the configuration; see
-    /// [`config_error`](Self::config_error).
-    pub fn reason(&self) -> &'static str {
+    /// Why: [`Reason::Expired`], [`Reason::BadSignature`], ... Its text is safe to show the
+    /// client; for a misconfiguration it says nothing about the configuration (see
+    /// [`config_error`](Self::config_error)).
+    pub fn reason(&self) -> Reason {
         self.reason
     }
 
@@ -140,11 +248,12 @@ impl Rejection {
 
     /// The `WWW-Authenticate` challenge (RFC 6750 section 3).
     pub fn www_authenticate(&self) -> HeaderValue {
-        let challenge = if self.kind.challenge_has_error() {
+        let kind = self.kind();
+        let challenge = if kind.challenge_has_error() {
             // Reasons are fixed ASCII strings without quotes or backslashes.
             format!(
                 "Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"",
-                self.kind.code(),
+                kind.code(),
                 self.reason
             )
         } else {
@@ -161,8 +270,8 @@ impl Rejection {
             error_description: &'static str,
         }
         serde_json::to_string(&Body {
-            error: self.kind.code(),
-            error_description: self.reason,
+            error: self.kind().code(),
+            error_description: self.reason.as_str(),
         })
         .unwrap_or_default()
     }
@@ -188,8 +297,8 @@ impl Rejection {
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.config {
-            Some(error) => write!(f, "{}: {error}", self.kind),
-            None => write!(f, "{}: {}", self.kind, self.reason),
+            Some(error) => write!(f, "{}: {error}", self.kind()),
+            None => write!(f, "{}: {}", self.kind(), self.reason),
         }
     }
 }
@@ -207,11 +316,11 @@ mod tests {
 
     #[test]
     fn statuses_and_challenges_follow_rfc_6750() {
-        let missing = Rejection::missing();
+        let missing = Rejection::new(Reason::NoToken);
         assert_eq!(missing.status(), 401);
         assert_eq!(missing.www_authenticate(), "Bearer realm=\"scw-private\"");
 
-        let expired = Rejection::invalid_token("token expired");
+        let expired = Rejection::new(Reason::Expired);
         assert_eq!(expired.status(), 401);
         assert_eq!(
             expired.www_authenticate(),
@@ -222,11 +331,8 @@ mod tests {
             r#"{"error":"invalid_token","error_description":"token expired"}"#
         );
 
-        assert_eq!(Rejection::invalid_request("x").status(), 400);
-        assert_eq!(
-            Rejection::new(RejectionKind::InsufficientScope, "x").status(),
-            403
-        );
+        assert_eq!(Rejection::new(Reason::HeaderMalformed).status(), 400);
+        assert_eq!(Rejection::new(Reason::NotGranted).status(), 403);
     }
 
     #[test]
@@ -249,5 +355,49 @@ mod tests {
             rejection.to_string().contains("private key"),
             "the log line says why"
         );
+    }
+
+    /// Every description goes into a quoted challenge as it is: no quote, no backslash, no
+    /// control character, ASCII only.
+    #[test]
+    fn every_reason_fits_a_challenge_and_has_a_class() {
+        use Reason::*;
+        let all = [
+            NoToken,
+            SeveralTokens,
+            HeaderTooLarge,
+            HeaderNotAscii,
+            HeaderEmpty,
+            HeaderMalformed,
+            IamKey,
+            TokenTooLarge,
+            Malformed,
+            UnsupportedAlgorithm,
+            CriticalHeader,
+            BadSignature,
+            MalformedClaims,
+            SeveralEntries,
+            Expired,
+            NoExpiry,
+            NotYetValid,
+            IssuedInTheFuture,
+            AudienceNotAccepted,
+            IssuerNotAccepted,
+            NotGranted,
+            ContainerTokenRequired,
+            NamespaceTokenRequired,
+            Misconfigured,
+        ];
+        for reason in all {
+            let text = reason.as_str();
+            assert!(
+                text.bytes()
+                    .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'),
+                "{reason:?}: {text}"
+            );
+            let rejection = Rejection::new(reason);
+            assert_eq!(rejection.kind(), reason.kind());
+            assert!(rejection.www_authenticate().to_str().is_ok(), "{reason:?}");
+        }
     }
 }

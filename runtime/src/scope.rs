@@ -13,7 +13,7 @@
 //! because its namespace matches.
 
 use crate::claims::{Entry, RawClaims, TokenKind};
-use crate::rejection::{Rejection, RejectionKind};
+use crate::rejection::{Reason, Rejection};
 
 /// Which tokens a protected handler accepts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -34,12 +34,12 @@ impl Scope {
         !matches!(self, Self::NamespaceToken)
     }
 
-    /// What a token must be to pass, for the refusal's description.
-    pub(crate) fn requirement(self) -> &'static str {
+    /// Why a valid token that this scope does not accept is refused.
+    fn refusal(self) -> Reason {
         match self {
-            Self::AnyToken => "the token does not grant access to this container",
-            Self::ContainerToken => "a container token for this container is required",
-            Self::NamespaceToken => "a namespace token for this namespace is required",
+            Self::AnyToken => Reason::NotGranted,
+            Self::ContainerToken => Reason::ContainerTokenRequired,
+            Self::NamespaceToken => Reason::NamespaceTokenRequired,
         }
     }
 }
@@ -60,17 +60,12 @@ pub(crate) fn grant(
     scope: Scope,
 ) -> Result<TokenKind, Rejection> {
     if claims.application_claim.len() > 1 {
-        return Err(Rejection::invalid_token(
-            "the token carries more than one application_claim entry",
-        ));
+        return Err(Rejection::new(Reason::SeveralEntries));
     }
     claims
         .entry()
         .and_then(|entry| grant_entry(entry, target, scope))
-        .ok_or(Rejection::new(
-            RejectionKind::InsufficientScope,
-            scope.requirement(),
-        ))
+        .ok_or(Rejection::new(scope.refusal()))
 }
 
 /// What one entry grants to `target` under `scope`, if anything.
@@ -94,6 +89,7 @@ fn grant_entry(entry: &Entry, target: Target<'_>, scope: Scope) -> Option<TokenK
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rejection::RejectionKind;
 
     const HERE: Target<'static> = Target {
         namespace_id: "ns-1",

@@ -13,7 +13,7 @@ use crate::claims::RawClaims;
 use crate::crypto;
 use crate::extract::MAX_TOKEN_BYTES;
 use crate::key::PublicKey;
-use crate::rejection::Rejection;
+use crate::rejection::{Reason, Rejection};
 
 /// The rules a token's registered claims are held to.
 #[derive(Clone, Debug)]
@@ -57,9 +57,9 @@ pub(crate) fn verify(
     now: i64,
 ) -> Result<RawClaims, Rejection> {
     if token.len() > MAX_TOKEN_BYTES {
-        return Err(Rejection::invalid_token("the token is too large"));
+        return Err(Rejection::new(Reason::TokenTooLarge));
     }
-    let malformed = || Rejection::invalid_token("malformed token");
+    let malformed = || Rejection::new(Reason::Malformed);
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -72,21 +72,20 @@ pub(crate) fn verify(
     let header: JoseHeader = decode_json(header).ok_or_else(malformed)?;
     // Exactly RS256: `none`, HMAC (key confusion), PS256 and RS384/512 are all refused.
     if header.alg != "RS256" {
-        return Err(Rejection::invalid_token("unsupported algorithm"));
+        return Err(Rejection::new(Reason::UnsupportedAlgorithm));
     }
     if header.crit {
-        return Err(Rejection::invalid_token("unsupported critical header"));
+        return Err(Rejection::new(Reason::CriticalHeader));
     }
 
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
     let verifier = (crypto::provider().verifier_factory)(&Algorithm::RS256, key.decoding_key())
-        .map_err(|_| Rejection::invalid_token("bad signature"))?;
+        .map_err(|_| Rejection::new(Reason::BadSignature))?;
     verifier
         .verify(signed.as_bytes(), &signature)
-        .map_err(|_| Rejection::invalid_token("bad signature"))?;
+        .map_err(|_| Rejection::new(Reason::BadSignature))?;
 
-    let claims: RawClaims =
-        decode_json(payload).ok_or(Rejection::invalid_token("malformed claims"))?;
+    let claims: RawClaims = decode_json(payload).ok_or(Rejection::new(Reason::MalformedClaims))?;
     check_registered(&claims, rules, now)?;
     Ok(claims)
 }
@@ -113,32 +112,32 @@ pub(crate) fn check_registered(
     match claims.exp {
         // RFC 7519 section 4.1.4: not accepted on or after `exp`.
         Some(exp) if now >= exp.saturating_add(leeway) => {
-            return Err(Rejection::invalid_token("token expired"));
+            return Err(Rejection::new(Reason::Expired));
         }
-        None if rules.require_exp => return Err(Rejection::invalid_token("token has no expiry")),
+        None if rules.require_exp => return Err(Rejection::new(Reason::NoExpiry)),
         _ => {}
     }
     if claims
         .nbf
         .is_some_and(|nbf| now.saturating_add(leeway) < nbf)
     {
-        return Err(Rejection::invalid_token("token not yet valid"));
+        return Err(Rejection::new(Reason::NotYetValid));
     }
     if claims
         .iat
         .is_some_and(|iat| iat > now.saturating_add(leeway))
     {
-        return Err(Rejection::invalid_token("token issued in the future"));
+        return Err(Rejection::new(Reason::IssuedInTheFuture));
     }
     if let Some(aud) = &claims.aud
         && !aud.contains_any(&rules.audiences)
     {
-        return Err(Rejection::invalid_token("audience not accepted"));
+        return Err(Rejection::new(Reason::AudienceNotAccepted));
     }
     if let Some(issuers) = &rules.issuers
         && !claims.iss.as_ref().is_some_and(|iss| issuers.contains(iss))
     {
-        return Err(Rejection::invalid_token("issuer not accepted"));
+        return Err(Rejection::new(Reason::IssuerNotAccepted));
     }
     Ok(())
 }
@@ -178,11 +177,11 @@ pub(crate) mod tests {
         URL_SAFE_NO_PAD.encode(json)
     }
 
-    fn check(token: &str) -> Result<RawClaims, &'static str> {
+    fn check(token: &str) -> Result<RawClaims, Reason> {
         verify(token, &key_a(), &Rules::default(), NOW).map_err(|r| r.reason())
     }
 
-    fn check_claims(claims: Value) -> Result<RawClaims, &'static str> {
+    fn check_claims(claims: Value) -> Result<RawClaims, Reason> {
         check(&sign(&claims))
     }
 
@@ -203,7 +202,7 @@ pub(crate) mod tests {
         let token = sign(&json!({}));
         assert_eq!(
             verify(&token, &key_a(), &rules, NOW).unwrap_err().reason(),
-            "token has no expiry"
+            Reason::NoExpiry
         );
         assert!(verify(&sign(&json!({"exp": NOW + 100})), &key_a(), &rules, NOW).is_ok());
     }
@@ -213,7 +212,7 @@ pub(crate) mod tests {
         assert!(check_claims(json!({"exp": NOW - 59})).is_ok());
         assert_eq!(
             check_claims(json!({"exp": NOW - 60})).unwrap_err(),
-            "token expired"
+            Reason::Expired
         );
         let strict = Rules {
             leeway: 0,
@@ -224,11 +223,11 @@ pub(crate) mod tests {
             verify(&sign(&json!({"exp": NOW})), &key_a(), &strict, NOW)
                 .unwrap_err()
                 .reason(),
-            "token expired"
+            Reason::Expired
         );
         assert_eq!(
             check_claims(json!({"exp": i64::MIN})).unwrap_err(),
-            "token expired"
+            Reason::Expired
         );
         assert!(check_claims(json!({"exp": i64::MAX})).is_ok());
     }
@@ -238,12 +237,12 @@ pub(crate) mod tests {
         assert!(check_claims(json!({"nbf": NOW + 60})).is_ok());
         assert_eq!(
             check_claims(json!({"nbf": NOW + 61})).unwrap_err(),
-            "token not yet valid"
+            Reason::NotYetValid
         );
         assert!(check_claims(json!({"iat": NOW + 60})).is_ok());
         assert_eq!(
             check_claims(json!({"iat": NOW + 61})).unwrap_err(),
-            "token issued in the future"
+            Reason::IssuedInTheFuture
         );
     }
 
@@ -251,11 +250,11 @@ pub(crate) mod tests {
     fn malformed_time_claims_make_the_token_invalid() {
         assert_eq!(
             check_claims(json!({"exp": "never"})).unwrap_err(),
-            "malformed claims"
+            Reason::MalformedClaims
         );
         assert_eq!(
             check_claims(json!({"nbf": [1]})).unwrap_err(),
-            "malformed claims"
+            Reason::MalformedClaims
         );
     }
 
@@ -265,11 +264,11 @@ pub(crate) mod tests {
         assert!(check_claims(json!({"aud": ["other", "functions"]})).is_ok());
         assert_eq!(
             check_claims(json!({"aud": "other"})).unwrap_err(),
-            "audience not accepted"
+            Reason::AudienceNotAccepted
         );
         assert_eq!(
             check_claims(json!({"aud": []})).unwrap_err(),
-            "audience not accepted"
+            Reason::AudienceNotAccepted
         );
     }
 
@@ -286,7 +285,7 @@ pub(crate) mod tests {
                 verify(&sign(&claims), &key_a(), &pinned, NOW)
                     .unwrap_err()
                     .reason(),
-                "issuer not accepted"
+                Reason::IssuerNotAccepted
             );
         }
     }
@@ -298,7 +297,7 @@ pub(crate) mod tests {
             let token = sign_with(&Header::new(alg), &json!({}), rsa_private);
             assert_eq!(
                 check(&token).unwrap_err(),
-                "unsupported algorithm",
+                Reason::UnsupportedAlgorithm,
                 "{alg:?}"
             );
         }
@@ -310,7 +309,7 @@ pub(crate) mod tests {
         ] {
             assert_eq!(
                 check(&format!("{}.{body}.", b64(header))).unwrap_err(),
-                "unsupported algorithm"
+                Reason::UnsupportedAlgorithm
             );
         }
     }
@@ -324,7 +323,7 @@ pub(crate) mod tests {
             &EncodingKey::from_secret(public.as_bytes()).unwrap(),
         )
         .unwrap();
-        assert_eq!(check(&token).unwrap_err(), "unsupported algorithm");
+        assert_eq!(check(&token).unwrap_err(), Reason::UnsupportedAlgorithm);
     }
 
     #[test]
@@ -334,7 +333,7 @@ pub(crate) mod tests {
             &json!({}),
             include_str!("../../test-keys/rsa2048-b.private.pem"),
         );
-        assert_eq!(check(&other).unwrap_err(), "bad signature");
+        assert_eq!(check(&other).unwrap_err(), Reason::BadSignature);
 
         let token = sign(&json!({"application_claim": [{"namespace_id": "ns"}]}));
         let (signed, signature) = token.rsplit_once('.').unwrap();
@@ -343,8 +342,11 @@ pub(crate) mod tests {
             "{header}.{}.{signature}",
             b64(r#"{"application_claim":[{"namespace_id":"other"}]}"#)
         );
-        assert_eq!(check(&forged).unwrap_err(), "bad signature");
-        assert_eq!(check(&format!("{signed}.")).unwrap_err(), "bad signature");
+        assert_eq!(check(&forged).unwrap_err(), Reason::BadSignature);
+        assert_eq!(
+            check(&format!("{signed}.")).unwrap_err(),
+            Reason::BadSignature
+        );
         // A shortened signature: refused whether its base64 still decodes or not.
         assert!(check(&format!("{signed}.{}", &signature[..signature.len() - 4])).is_err());
     }
@@ -355,10 +357,10 @@ pub(crate) mod tests {
         let (signed, signature) = token.rsplit_once('.').unwrap();
         assert_eq!(
             check(&format!("{signed}.{signature}=")).unwrap_err(),
-            "malformed token"
+            Reason::Malformed
         );
         let standard_alphabet = format!("{signed}.{}+/", &signature[..signature.len() - 2]);
-        assert_eq!(check(&standard_alphabet).unwrap_err(), "malformed token");
+        assert_eq!(check(&standard_alphabet).unwrap_err(), Reason::Malformed);
     }
 
     #[test]
@@ -367,7 +369,7 @@ pub(crate) mod tests {
             let header = format!(r#"{{"alg":"RS256",{crit}}}"#);
             assert_eq!(
                 check(&format!("{}.{}.AAAA", b64(&header), b64("{}"))).unwrap_err(),
-                "unsupported critical header"
+                Reason::CriticalHeader
             );
         }
     }
@@ -382,7 +384,7 @@ pub(crate) mod tests {
             &json!({}),
             include_str!("../../test-keys/rsa2048-b.private.pem"),
         );
-        assert_eq!(check(&signed_by_b).unwrap_err(), "bad signature");
+        assert_eq!(check(&signed_by_b).unwrap_err(), Reason::BadSignature);
         let signed_by_a = sign_with(
             &header,
             &json!({}),
@@ -402,7 +404,7 @@ pub(crate) mod tests {
                 b64(r#"{"alg":"RS256","alg":"none"}"#)
             ))
             .unwrap_err(),
-            "malformed token"
+            Reason::Malformed
         );
     }
 
@@ -421,10 +423,10 @@ pub(crate) mod tests {
         };
         // An array would be read field by field: the first element as `application_claim`.
         let array = keys(r#"{"alg":"RS256"}"#, r#"[[{"namespace_id":"ns"}]]"#);
-        assert_eq!(check(&array).unwrap_err(), "malformed claims");
+        assert_eq!(check(&array).unwrap_err(), Reason::MalformedClaims);
         assert_eq!(
             check(&keys(r#"["RS256"]"#, "{}")).unwrap_err(),
-            "malformed token"
+            Reason::Malformed
         );
         assert!(check(&keys(r#" {"alg":"RS256"}"#, r#" {"application_claim":[]}"#)).is_ok());
     }

@@ -275,7 +275,7 @@ impl<'k> TokenBuilder<'k> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Policy, RejectionKind, Scope, TokenKind};
+    use crate::{Policy, Reason, RejectionKind, Scope, TokenKind};
 
     const NS: &str = "ns";
     const CT: &str = "ct";
@@ -293,7 +293,7 @@ mod tests {
         keys: &KeyPair,
         token: &str,
         policy: Policy,
-    ) -> Result<TokenKind, (RejectionKind, &'static str)> {
+    ) -> Result<TokenKind, (RejectionKind, Reason)> {
         keys.verifier(NS, CT)
             .verify(token, &policy)
             .map(|c| c.kind())
@@ -338,18 +338,18 @@ mod tests {
                 Err((RejectionKind::InvalidToken, reason))
             );
         };
-        invalid(keys.token().namespace(NS).expired().sign(), "token expired");
+        invalid(keys.token().namespace(NS).expired().sign(), Reason::Expired);
         invalid(
             keys.token().namespace(NS).not_yet_valid().sign(),
-            "token not yet valid",
+            Reason::NotYetValid,
         );
         invalid(
             keys.token().namespace(NS).issued_in_the_future().sign(),
-            "token issued in the future",
+            Reason::IssuedInTheFuture,
         );
         invalid(
             keys.token().namespace(NS).signed_by(&other).sign(),
-            "bad signature",
+            Reason::BadSignature,
         );
         for algorithm in [
             Algorithm::RS384,
@@ -360,7 +360,7 @@ mod tests {
         ] {
             invalid(
                 keys.token().namespace(NS).algorithm(algorithm).sign(),
-                "unsupported algorithm",
+                Reason::UnsupportedAlgorithm,
             );
         }
         invalid(
@@ -368,7 +368,7 @@ mod tests {
                 .namespace(NS)
                 .header("crit", json!(["exp"]))
                 .sign(),
-            "unsupported critical header",
+            Reason::CriticalHeader,
         );
         let scope = |token: String| check(keys, &token, Policy::new()).unwrap_err().0;
         assert_eq!(
@@ -391,10 +391,7 @@ mod tests {
         let token = keys.token().namespace("elsewhere").container(NS, CT).sign();
         assert_eq!(
             check(keys, &token, Policy::new()),
-            Err((
-                RejectionKind::InvalidToken,
-                "the token carries more than one application_claim entry"
-            ))
+            Err((RejectionKind::InvalidToken, Reason::SeveralEntries))
         );
     }
 
