@@ -8,7 +8,8 @@ use std::convert::Infallible;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
-use scw_private::{Claims, RejectionKind, Scope, ScwPrivateLayer};
+use scw_private::layer::ScwPrivateLayer;
+use scw_private::{Claims, Policy, RejectionKind, Scope};
 use serde_json::{Value, json};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer as _, ServiceExt as _, service_fn};
@@ -48,7 +49,7 @@ fn platform_iam() -> Route {
         let body = examples::platform_iam_caller(claims);
         Ok::<_, Infallible>(json_response(StatusCode::OK, &body))
     });
-    BoxCloneSyncService::new(ScwPrivateLayer::new().platform_iam(true).layer(handler))
+    BoxCloneSyncService::new(ScwPrivateLayer::new(Policy::new().platform_iam(true)).layer(handler))
 }
 
 fn echo() -> Route {
@@ -70,7 +71,7 @@ fn echo() -> Route {
             ),
         })
     });
-    BoxCloneSyncService::new(ScwPrivateLayer::new().layer(handler))
+    BoxCloneSyncService::new(ScwPrivateLayer::new(Policy::new()).layer(handler))
 }
 
 #[derive(Clone)]
@@ -86,10 +87,14 @@ struct Routes {
 impl Routes {
     fn new() -> Self {
         Self {
-            private: protected(ScwPrivateLayer::new()),
-            container_only: protected(ScwPrivateLayer::new().scope(Scope::ContainerToken)),
-            namespace_only: protected(ScwPrivateLayer::new().scope(Scope::NamespaceToken)),
-            maybe_public: protected(ScwPrivateLayer::new().public_if_env(true)),
+            private: protected(ScwPrivateLayer::new(Policy::new())),
+            container_only: protected(ScwPrivateLayer::new(
+                Policy::new().scope(Scope::ContainerToken),
+            )),
+            namespace_only: protected(ScwPrivateLayer::new(
+                Policy::new().scope(Scope::NamespaceToken),
+            )),
+            maybe_public: protected(ScwPrivateLayer::new(Policy::new().public_if_env(true))),
             platform_iam: platform_iam(),
             echo: echo(),
         }

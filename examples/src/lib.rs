@@ -10,7 +10,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 
 use scw_private::testing::KeyPair;
-use scw_private::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY, TokenKind};
+use scw_private::{Policy, TokenKind, Verifier, env};
 use serde::Serialize;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
@@ -94,18 +94,18 @@ pub enum Mode {
 /// Call it first thing in `main`, before any thread exists: development mode sets variables.
 pub fn start() -> Mode {
     init_logging();
-    if std::env::var_os(ENV_PUBLIC_KEY).is_some() || std::env::var_os(ENV_PUBLIC).is_some() {
+    if std::env::var_os(env::PUBLIC_KEY).is_some() || std::env::var_os(env::PUBLIC).is_some() {
         return Mode::Platform;
     }
     let keys = KeyPair::generate();
     // SAFETY: called at the top of `main`, before the runtime or any other thread starts.
     unsafe {
-        std::env::set_var(ENV_PUBLIC_KEY, keys.public_pem());
-        if std::env::var_os(ENV_NAMESPACE_ID).is_none() {
-            std::env::set_var(ENV_NAMESPACE_ID, DEV_NAMESPACE_ID);
+        std::env::set_var(env::PUBLIC_KEY, keys.public_pem());
+        if std::env::var_os(env::NAMESPACE_ID).is_none() {
+            std::env::set_var(env::NAMESPACE_ID, DEV_NAMESPACE_ID);
         }
-        if std::env::var_os(ENV_CONTAINER_ID).is_none() {
-            std::env::set_var(ENV_CONTAINER_ID, DEV_CONTAINER_ID);
+        if std::env::var_os(env::CONTAINER_ID).is_none() {
+            std::env::set_var(env::CONTAINER_ID, DEV_CONTAINER_ID);
         }
     }
     Mode::Development(keys)
@@ -146,7 +146,7 @@ pub fn announce(mode: &Mode, name: &str, bound: SocketAddr) {
     let base = format!("http://127.0.0.1:{}", bound.port());
     match mode {
         Mode::Platform => {
-            match scw_private::preflight() {
+            match Verifier::global().preflight(&Policy::new()) {
                 Ok(()) => tracing::info!("protecting routes with the platform's key and ids"),
                 Err(problem) => {
                     tracing::error!(%problem, "misconfigured: protected routes will answer 500 until this is fixed");
@@ -157,8 +157,8 @@ pub fn announce(mode: &Mode, name: &str, bound: SocketAddr) {
             );
         }
         Mode::Development(keys) => {
-            let namespace = std::env::var(ENV_NAMESPACE_ID).unwrap_or_default();
-            let container = std::env::var(ENV_CONTAINER_ID).unwrap_or_default();
+            let namespace = std::env::var(env::NAMESPACE_ID).unwrap_or_default();
+            let container = std::env::var(env::CONTAINER_ID).unwrap_or_default();
             println!();
             println!(
                 "DEVELOPMENT MODE: SCW_PUBLIC_KEY is unset, so this process generated its own key pair"

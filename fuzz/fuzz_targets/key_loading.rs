@@ -6,6 +6,6 @@ use scw_private::PublicKey;
 
 fuzz_target!(|text: &str| {
     if let Ok(key) = PublicKey::from_pem(text) {
-        assert!((scw_private::MIN_KEY_BITS..=scw_private::MAX_KEY_BITS).contains(&key.bits()));
+        assert!((scw_private::PublicKey::MIN_BITS..=scw_private::PublicKey::MAX_BITS).contains(&key.bits()));
     }
 });

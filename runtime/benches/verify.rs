@@ -8,9 +8,13 @@
 //! - (b) the verifier with the cache off, (c) the verifier on a cache hit;
 //! - (d) taking the token from the headers;
 //! - (e) one request through an axum router with `tower::ServiceExt::oneshot`: unprotected,
+//!   unprotected with the same `Extension(verifier)` layer the protected routers use (the
+//!   like-for-like baseline: the layer is how an application hands its verifier to axum),
 //!   protected with the cache, protected without it;
 //! - (f) the first protected request of a process (environment read and key load included)
-//!   against a warm one.
+//!   against a warm one;
+//! - (g) what a cache miss adds: a token refused before any cryptography (its signature is not
+//!   base64url), with the cache on and off.
 //!
 //! Each runs twice, in the groups `rsa4096` (the platform's keys) and `rsa2048`, on a token of
 //! the platform's exact shape. `cargo bench -p scw-private -- rsa4096` runs one group.
@@ -128,6 +132,22 @@ fn bench_key(c: &mut Criterion, group: &str, public_key: &str, private_key: &str
         b.iter(|| cached.verify(black_box(&token), &policy).unwrap())
     });
 
+    // Refused at the signature's decoding, after the lookup: the difference is the miss.
+    let unreadable = format!("{}*", &token[..token.rfind('.').unwrap() + 1]);
+    for (name, verifier) in [
+        ("g_miss_cache_on", &cached),
+        ("g_miss_cache_off", &uncached),
+    ] {
+        verifier.verify(&unreadable, &policy).unwrap_err();
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                verifier
+                    .verify(black_box(&unreadable), &policy)
+                    .unwrap_err()
+            })
+        });
+    }
+
     let mut headers = HeaderMap::new();
     headers.insert(
         "authorization",
@@ -144,6 +164,12 @@ fn bench_key(c: &mut Criterion, group: &str, public_key: &str, private_key: &str
         (
             "e_axum_unprotected",
             Router::new().route("/", get(unprotected)),
+        ),
+        (
+            "e_axum_unprotected_with_extension",
+            Router::new()
+                .route("/", get(unprotected))
+                .layer(Extension(verifier(1024))),
         ),
         (
             "e_axum_protected_cache_on",

@@ -15,8 +15,9 @@ use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
 use crate::{Claims, Policy, Reason, Rejection, Verifier};
 
 impl RequestHeaders for HeaderMap {
-    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> {
-        self.get_all(name).map(|value| value.as_bytes())
+    fn header_values<'a>(&'a self, name: &http::HeaderName) -> impl Iterator<Item = &'a [u8]> {
+        // actix-web has its own `HeaderName` type (of `http` 0.2): look up by the string.
+        self.get_all(name.as_str()).map(|value| value.as_bytes())
     }
 }
 

@@ -4,6 +4,16 @@ use std::fmt;
 
 use crate::key::KeyError;
 
+/// Where a setting came from, so that a message names the right one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Origin {
+    /// The platform's variable (`SCW_PUBLIC_KEY`, ...), from the environment or a lookup.
+    Environment,
+    /// A [`VerifierBuilder`](crate::VerifierBuilder) method.
+    Builder,
+}
+
 /// Why the verifier cannot check tokens. Protected requests answer 500 while it lasts.
 ///
 /// Messages name the setting at fault and never contain a key or a token.
@@ -12,20 +22,20 @@ use crate::key::KeyError;
 pub enum ConfigError {
     /// The public key is missing or unusable.
     Key {
-        /// Where the key came from: `` `SCW_PUBLIC_KEY` `` or `the configured public key`.
-        origin: &'static str,
+        /// Where the key came from.
+        origin: Origin,
         /// What is wrong with it.
         error: KeyError,
     },
     /// The namespace id is needed and missing or empty.
     MissingNamespaceId {
         /// Where it was looked for.
-        origin: &'static str,
+        origin: Origin,
     },
     /// The container id is needed and missing or empty.
     MissingContainerId {
         /// Where it was looked for.
-        origin: &'static str,
+        origin: Origin,
     },
     /// An environment variable holds bytes that are not UTF-8.
     NotUnicode {
@@ -44,17 +54,31 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Key { origin, error } => write!(f, "{origin} cannot be used: {error}"),
+            Self::Key { origin, error } => {
+                let key = match origin {
+                    Origin::Environment => "`SCW_PUBLIC_KEY`",
+                    Origin::Builder => "the configured public key",
+                };
+                write!(f, "{key} cannot be used: {error}")
+            }
             Self::MissingNamespaceId { origin } => {
+                let id = match origin {
+                    Origin::Environment => "`SCW_NAMESPACE_ID`",
+                    Origin::Builder => "the builder's `namespace_id`",
+                };
                 write!(
                     f,
-                    "the namespace id is needed to check tokens but {origin} is unset or empty"
+                    "the namespace id is needed to check tokens but {id} is unset or empty"
                 )
             }
             Self::MissingContainerId { origin } => {
+                let id = match origin {
+                    Origin::Environment => "`SCW_APPLICATION_ID`",
+                    Origin::Builder => "the builder's `container_id`",
+                };
                 write!(
                     f,
-                    "the container id is needed to check tokens but {origin} is unset or empty"
+                    "the container id is needed to check tokens but {id} is unset or empty"
                 )
             }
             Self::NotUnicode { variable } => write!(f, "`{variable}` is not valid UTF-8"),

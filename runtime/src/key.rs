@@ -7,11 +7,6 @@ use jsonwebtoken::DecodingKey;
 
 use crate::der::{self, DerError};
 
-/// The smallest modulus accepted. Smaller RSA keys can be factored; the platform uses 2048 and up.
-pub const MIN_KEY_BITS: usize = 2048;
-/// The largest modulus accepted, which is also the largest the crypto backends verify with.
-pub const MAX_KEY_BITS: usize = 8192;
-
 /// An RSA public key, proven at load time to be one and to be large enough.
 #[derive(Clone)]
 pub struct PublicKey {
@@ -20,6 +15,11 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
+    /// The smallest key accepted, in bits: smaller RSA keys are breakable.
+    pub const MIN_BITS: usize = 2048;
+    /// The largest key accepted, in bits: larger ones only cost time per request.
+    pub const MAX_BITS: usize = 8192;
+
     /// Parses a PEM public key as the platform injects it in `SCW_PUBLIC_KEY`.
     ///
     /// Accepts PKCS#1 (`BEGIN RSA PUBLIC KEY`) and SPKI (`BEGIN PUBLIC KEY`) and undoes what
@@ -45,10 +45,10 @@ impl PublicKey {
         };
         let components = der::pkcs1(pkcs1).map_err(KeyError::from)?;
         let bits = components.bits();
-        if bits < MIN_KEY_BITS {
+        if bits < PublicKey::MIN_BITS {
             return Err(KeyError::TooSmall { bits });
         }
-        if bits > MAX_KEY_BITS {
+        if bits > PublicKey::MAX_BITS {
             return Err(KeyError::TooLarge { bits });
         }
         // An even modulus or an exponent below 3 is no RSA key anyone generated honestly.
@@ -109,12 +109,12 @@ pub enum KeyError {
     InvalidBase64,
     /// The body is not a well-formed RSA public key.
     InvalidDer,
-    /// An RSA key smaller than [`MIN_KEY_BITS`].
+    /// An RSA key smaller than [`PublicKey::MIN_BITS`].
     TooSmall {
         /// The size of its modulus.
         bits: usize,
     },
-    /// An RSA key larger than [`MAX_KEY_BITS`].
+    /// An RSA key larger than [`PublicKey::MAX_BITS`].
     TooLarge {
         /// The size of its modulus.
         bits: usize,
@@ -146,10 +146,18 @@ impl fmt::Display for KeyError {
             Self::InvalidBase64 => f.write_str("the PEM body is not valid base64"),
             Self::InvalidDer => f.write_str("the PEM body is not a well-formed RSA public key"),
             Self::TooSmall { bits } => {
-                write!(f, "the RSA key has {bits} bits; at least {MIN_KEY_BITS} are required")
+                write!(
+                    f,
+                    "the RSA key has {bits} bits; at least {} are required",
+                    PublicKey::MIN_BITS
+                )
             }
             Self::TooLarge { bits } => {
-                write!(f, "the RSA key has {bits} bits; at most {MAX_KEY_BITS} are supported")
+                write!(
+                    f,
+                    "the RSA key has {bits} bits; at most {} are supported",
+                    PublicKey::MAX_BITS
+                )
             }
         }
     }

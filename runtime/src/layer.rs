@@ -1,4 +1,4 @@
-//! `ScwPrivateLayer`: the attribute's check as tower middleware, for a whole service or router.
+//! The attribute's check as tower middleware, for a whole service or router (feature `tower`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,10 +8,10 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::private::Verified;
-use crate::{Policy, Rejection, Scope, Verifier};
+use crate::{Policy, Rejection, Verifier};
 
-/// Protects every request to the wrapped service, with the same options and the same
-/// responses as `#[scw_private]`.
+/// Protects every request to the wrapped service with a [`Policy`], the same options and the
+/// same responses as `#[scw_private]`.
 ///
 /// An accepted request reaches the inner service with its [`Claims`](crate::Claims) in the
 /// request extensions (so axum's `Claims` extractor finds them without verifying again). A
@@ -24,7 +24,8 @@ use crate::{Policy, Rejection, Scope, Verifier};
 /// ```
 /// # #[cfg(feature = "axum")] {
 /// use axum::{Router, routing::get};
-/// use scw_private::{Claims, Scope, ScwPrivateLayer};
+/// use scw_private::layer::ScwPrivateLayer;
+/// use scw_private::{Claims, Policy, Scope};
 ///
 /// async fn whoami(claims: Claims) -> String {
 ///     format!("{:?}", claims.kind())
@@ -32,10 +33,10 @@ use crate::{Policy, Rejection, Scope, Verifier};
 ///
 /// let app: Router = Router::new()
 ///     .route("/whoami", get(whoami))
-///     .layer(ScwPrivateLayer::new().scope(Scope::ContainerToken));
+///     .layer(ScwPrivateLayer::new(Policy::new().scope(Scope::ContainerToken)));
 /// # }
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct ScwPrivateLayer {
     verifier: Option<Verifier>,
@@ -43,46 +44,18 @@ pub struct ScwPrivateLayer {
 }
 
 impl ScwPrivateLayer {
-    /// Any token that grants this container, checked by the environment's verifier.
-    pub fn new() -> Self {
-        Self::default()
+    /// Protects with `policy` (like the attribute's arguments), checked by the environment's
+    /// verifier unless [`verifier`](Self::verifier) gives another.
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            verifier: None,
+            policy,
+        }
     }
 
     /// Checks requests with this verifier.
     pub fn verifier(mut self, verifier: Verifier) -> Self {
         self.verifier = Some(verifier);
-        self
-    }
-
-    /// The whole policy at once (see [`Policy`]).
-    pub fn policy(mut self, policy: Policy) -> Self {
-        self.policy = policy;
-        self
-    }
-
-    /// Which kinds of token are accepted; like `container` and `namespace`.
-    pub fn scope(mut self, scope: Scope) -> Self {
-        self.policy = self.policy.scope(scope);
-        self
-    }
-
-    /// Lets requests through without a token when the container is public; like
-    /// `public_if_env`.
-    pub fn public_if_env(mut self, public_if_env: bool) -> Self {
-        self.policy = self.policy.public_if_env(public_if_env);
-        self
-    }
-
-    /// Trusts the platform's edge on a private container for requests that carry no JWT; like
-    /// `platform_iam` (see [`Policy::platform_iam`]).
-    pub fn platform_iam(mut self, platform_iam: bool) -> Self {
-        self.policy = self.policy.platform_iam(platform_iam);
-        self
-    }
-
-    /// Reads the token from this header only; like `header = "..."`.
-    pub fn header(mut self, name: &'static str) -> Self {
-        self.policy = self.policy.header(name);
         self
     }
 }
@@ -207,7 +180,7 @@ mod tests {
     use std::future::Ready;
 
     use super::*;
-    use crate::Claims;
+    use crate::{Claims, Scope};
 
     /// Answers 200 with the claims it was handed, or `public`.
     #[derive(Clone)]
@@ -260,7 +233,10 @@ mod tests {
 
     #[test]
     fn refuses_with_the_rfc_6750_response_and_the_class_in_extensions() {
-        let response = call(&ScwPrivateLayer::new().verifier(verifier(false)), &[]);
+        let response = call(
+            &ScwPrivateLayer::new(Policy::new()).verifier(verifier(false)),
+            &[],
+        );
         assert_eq!(response.status(), 401);
         assert_eq!(
             response.headers()["www-authenticate"],
@@ -281,13 +257,14 @@ mod tests {
         let token = crate::token::tests::sign(
             &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
         );
-        let layer = ScwPrivateLayer::new().verifier(verifier(false));
+        let layer = ScwPrivateLayer::new(Policy::new()).verifier(verifier(false));
         let response = call(&layer, &[("x-auth-token", &token)]);
         assert_eq!(
             (response.status().as_u16(), response.body().as_str()),
             (200, "Namespace")
         );
-        let container_only = layer.scope(Scope::ContainerToken);
+        let container_only = ScwPrivateLayer::new(Policy::new().scope(Scope::ContainerToken))
+            .verifier(verifier(false));
         assert_eq!(
             call(&container_only, &[("x-auth-token", &token)]).status(),
             403
@@ -296,16 +273,14 @@ mod tests {
 
     #[test]
     fn public_if_env_and_header_options() {
-        let public = ScwPrivateLayer::new()
-            .verifier(verifier(true))
-            .public_if_env(true);
+        let public =
+            ScwPrivateLayer::new(Policy::new().public_if_env(true)).verifier(verifier(true));
         assert_eq!(call(&public, &[]).body(), "public");
         let token = crate::token::tests::sign(
             &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
         );
-        let custom = ScwPrivateLayer::new()
-            .verifier(verifier(false))
-            .header("X-Token");
+        let custom =
+            ScwPrivateLayer::new(Policy::new().header("X-Token")).verifier(verifier(false));
         assert_eq!(call(&custom, &[("x-auth-token", &token)]).status(), 401);
         assert_eq!(call(&custom, &[("x-token", &token)]).status(), 200);
     }

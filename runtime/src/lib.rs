@@ -31,21 +31,42 @@
 //! # Ok::<(), scw_private::ConfigError>(())
 //! ```
 //!
-//! On the platform, [`Verifier::global`] reads everything from the environment on first use:
+//! On the platform, [`Verifier::global`] reads everything from the environment on first use
+//! (the names are in [`env`]):
 //!
 //! | variable | meaning |
 //! |---|---|
 //! | `SCW_PUBLIC_KEY` | PEM public key that verifies tokens (PKCS#1 or SPKI) |
 //! | `SCW_NAMESPACE_ID` | this container's namespace |
 //! | `SCW_APPLICATION_ID` | this container |
-//! | `SCW_PUBLIC` | `true` when the container is public (anything else: private) |
+//! | `SCW_PUBLIC` | `true` when the container is public; set to anything else, private |
+//!
+//! # The token profile
+//!
+//! Real platform tokens have the header `{"alg":"RS256","typ":"JWT"}`, a signature by a
+//! 4096-bit key given as PKCS#1, and the payload
+//! `{"application_claim":[{"namespace_id":"","application_id":"<id>"}],"version":2,
+//! "aud":"functions","jti":"<uuid>","iat":..,"iss":"SCALEWAY","nbf":..,"sub":"token"}`: no
+//! `exp`, exactly one entry, `namespace_id` empty in a token issued for a container alone.
+//! The verifier accepts exactly that and refuses what is ambiguous: more than one entry, an
+//! entry that is not a JSON object, a registered claim of the wrong type (`null` included).
+//!
+//! # The IAM era
+//!
+//! The platform's edge now authenticates calls to a private container itself, with a legacy
+//! JWT or the secret key of an IAM API key (a UUID) in `X-Auth-Token`. An IAM key cannot be
+//! verified here: alone it is refused (401, with a description that says what to do) unless
+//! the policy opts in with [`Policy::platform_iam`] (`#[scw_private(platform_iam)]`), which
+//! trusts the edge where `SCW_PUBLIC` says the container is private. A JWT is always verified
+//! in full. See the attribute's documentation for what the opt-in trusts and what it cannot.
 //!
 //! # Cost
 //!
-//! An RS256 check costs tens of microseconds. Platform tokens are long-lived and sent with
-//! every call, so a verifier remembers the tokens it accepted (by SHA-256 of the whole token,
-//! 1024 by default, see [`VerifierBuilder::cache_capacity`]): the same token again costs a hash
-//! and a lookup. Time claims and the scope rule are checked on every request regardless.
+//! An RS256 check costs tens of microseconds, about 90 µs with a 4096-bit key. Platform tokens
+//! are long-lived and sent with every call, so a verifier remembers the tokens it accepted
+//! (1024 by default, see [`VerifierBuilder::cache_capacity`]): the same token again costs a
+//! hash, a comparison and a lookup. Time claims and the scope rule are checked on every
+//! request regardless.
 //!
 //! # Responses
 //!
@@ -57,19 +78,36 @@
 //! | [`InsufficientScope`](RejectionKind::InsufficientScope) | 403 | `..., error="insufficient_scope", error_description="..."` | `insufficient_scope` |
 //! | [`Misconfigured`](RejectionKind::Misconfigured) | 500 | `Bearer realm="scw-private"` | `server_error` |
 //!
+//! The description is the refusal's [`Reason`].
+//!
+//! # API at a glance
+//!
+//! - [`scw_private`]: the attribute for axum and actix-web handlers.
+//! - [`Claims`], [`TokenKind`]: what a verified token says, for handlers.
+//! - [`Policy`], [`Scope`]: what one handler requires.
+//! - [`Verifier`], [`VerifierBuilder`]: the check, from the environment or explicit values.
+//! - [`Rejection`], [`RejectionKind`], [`Reason`]: a refusal, its class and its cause.
+//! - [`ConfigError`], [`Origin`], [`KeyError`], [`PublicKey`]: configuration and the key.
+//! - [`RequestHeaders`]: header access, to verify requests of any HTTP library.
+//! - [`env`]: the names of the platform's variables.
+//! - `layer` (feature `tower`): `ScwPrivateLayer`, the check as tower middleware.
+//! - `testing` (feature `testing`): key pairs and tokens for development and tests.
+//!
 //! # Features
 //!
 //! - `aws-lc-rs` (default): verify signatures with aws-lc-rs. `rust-crypto`: the pure-Rust
 //!   `rsa` crate instead. With both, aws-lc-rs is used and nothing panics.
 //! - `tracing` (default): one event per refusal with its class and reason; misconfiguration at
-//!   error level, at most once a minute. Never a token or a key.
+//!   error level, at most once a minute. Never a token or a key. Install a subscriber (for
+//!   example `tracing_subscriber::fmt::init()`) to see them.
 //! - `axum`, `actix-web`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
-//! - `tower`: [`ScwPrivateLayer`], the same check as tower middleware for any service.
-//! - `testing`: [`testing`], key pairs and tokens for development and tests.
+//! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
+//! - `testing`: `testing`, key pairs and tokens for development and tests.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+mod builder;
 mod cache;
 mod claims;
 mod config;
@@ -90,8 +128,9 @@ mod verifier;
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
+pub mod env;
 #[cfg(feature = "tower")]
-mod layer;
+pub mod layer;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -99,19 +138,15 @@ pub mod testing;
 #[doc(inline)]
 pub use scw_private_macros::scw_private;
 
+pub use crate::builder::VerifierBuilder;
 pub use crate::claims::{Claims, TokenKind};
-pub use crate::config::ConfigError;
-pub use crate::extract::{MAX_TOKEN_BYTES, RequestHeaders};
-pub use crate::key::{KeyError, MAX_KEY_BITS, MIN_KEY_BITS, PublicKey};
-#[cfg(feature = "tower")]
-pub use crate::layer::{ResponseFuture, ScwPrivate, ScwPrivateLayer};
-pub use crate::platform::{ENV_CONTAINER_ID, ENV_NAMESPACE_ID, ENV_PUBLIC, ENV_PUBLIC_KEY};
+pub use crate::config::{ConfigError, Origin};
+pub use crate::extract::RequestHeaders;
+pub use crate::key::{KeyError, PublicKey};
 pub use crate::policy::Policy;
-pub use crate::rejection::{REALM, Reason, Rejection, RejectionKind};
+pub use crate::rejection::{Reason, Rejection, RejectionKind};
 pub use crate::scope::Scope;
-pub use crate::verifier::{
-    DEFAULT_CACHE_CAPACITY, DEFAULT_HEADERS, Verifier, VerifierBuilder, preflight,
-};
+pub use crate::verifier::Verifier;
 
 #[doc(hidden)]
 pub mod __private {

@@ -1,16 +1,8 @@
 //! What the platform tells a container about itself, read from its environment.
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Origin};
+use crate::env;
 use crate::key::{KeyError, PublicKey};
-
-/// PEM public key that verifies the tokens.
-pub const ENV_PUBLIC_KEY: &str = "SCW_PUBLIC_KEY";
-/// The current namespace id.
-pub const ENV_NAMESPACE_ID: &str = "SCW_NAMESPACE_ID";
-/// The current container id.
-pub const ENV_CONTAINER_ID: &str = "SCW_APPLICATION_ID";
-/// `true` when the container is public.
-pub const ENV_PUBLIC: &str = "SCW_PUBLIC";
 
 /// The key, ids and privacy a verifier checks against, each already settled: an error here is
 /// reported on every protected request, never mistaken for a value.
@@ -56,21 +48,14 @@ pub(crate) fn env_var(name: &'static str) -> Result<Option<String>, ConfigError>
     }
 }
 
-/// How many times this process read the platform's environment, for the test that proves
-/// concurrent first requests read it once.
-pub(crate) static ENVIRONMENT_READS: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
-
-const KEY_ORIGIN: &str = "`SCW_PUBLIC_KEY`";
-
 impl Platform {
     /// Settles everything from `lookup`, which is the process environment outside tests.
     pub(crate) fn from_lookup(lookup: Lookup<'_>) -> Self {
-        let key = lookup(ENV_PUBLIC_KEY).and_then(|pem| {
+        let key = lookup(env::PUBLIC_KEY).and_then(|pem| {
             let pem = pem.ok_or(KeyError::Missing);
             pem.and_then(|pem| PublicKey::from_pem(&pem))
                 .map_err(|error| ConfigError::Key {
-                    origin: KEY_ORIGIN,
+                    origin: Origin::Environment,
                     error,
                 })
         });
@@ -80,24 +65,19 @@ impl Platform {
         Self {
             key,
             namespace_id: id(
-                ENV_NAMESPACE_ID,
+                env::NAMESPACE_ID,
                 ConfigError::MissingNamespaceId {
-                    origin: "`SCW_NAMESPACE_ID`",
+                    origin: Origin::Environment,
                 },
             ),
             container_id: id(
-                ENV_CONTAINER_ID,
+                env::CONTAINER_ID,
                 ConfigError::MissingContainerId {
-                    origin: "`SCW_APPLICATION_ID`",
+                    origin: Origin::Environment,
                 },
             ),
-            privacy: Privacy::from_variable(lookup(ENV_PUBLIC)),
+            privacy: Privacy::from_variable(lookup(env::PUBLIC)),
         }
-    }
-
-    pub(crate) fn from_env() -> Self {
-        ENVIRONMENT_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Self::from_lookup(&env_var)
     }
 }
 
@@ -117,10 +97,10 @@ mod tests {
     #[test]
     fn reads_everything_the_platform_injects() {
         let p = platform(&[
-            (ENV_PUBLIC_KEY, PEM),
-            (ENV_NAMESPACE_ID, "ns"),
-            (ENV_CONTAINER_ID, "ct"),
-            (ENV_PUBLIC, "false"),
+            (env::PUBLIC_KEY, PEM),
+            (env::NAMESPACE_ID, "ns"),
+            (env::CONTAINER_ID, "ct"),
+            (env::PUBLIC, "false"),
         ]);
         assert_eq!(p.key.unwrap().bits(), 2048);
         assert_eq!(p.namespace_id.unwrap(), "ns");
@@ -132,14 +112,14 @@ mod tests {
     fn public_only_when_true_private_when_set_otherwise_unknown_when_unset() {
         for value in ["true", "TRUE", " True\n"] {
             assert_eq!(
-                platform(&[(ENV_PUBLIC, value)]).privacy,
+                platform(&[(env::PUBLIC, value)]).privacy,
                 Privacy::Public,
                 "{value:?}"
             );
         }
         for value in ["", "1", "yes", "false", "truee", "t rue"] {
             assert_eq!(
-                platform(&[(ENV_PUBLIC, value)]).privacy,
+                platform(&[(env::PUBLIC, value)]).privacy,
                 Privacy::Private,
                 "{value:?}"
             );
@@ -151,7 +131,7 @@ mod tests {
         );
         let unreadable = Platform::from_lookup(&|_| {
             Err(ConfigError::NotUnicode {
-                variable: ENV_PUBLIC,
+                variable: env::PUBLIC,
             })
         });
         assert_eq!(
@@ -163,11 +143,11 @@ mod tests {
 
     #[test]
     fn missing_or_empty_values_are_errors_not_empty_strings() {
-        let p = platform(&[(ENV_NAMESPACE_ID, "")]);
+        let p = platform(&[(env::NAMESPACE_ID, "")]);
         assert_eq!(
             p.namespace_id.unwrap_err(),
             ConfigError::MissingNamespaceId {
-                origin: "`SCW_NAMESPACE_ID`"
+                origin: Origin::Environment
             }
         );
         assert!(matches!(
@@ -177,7 +157,7 @@ mod tests {
         assert_eq!(
             p.key.unwrap_err(),
             ConfigError::Key {
-                origin: KEY_ORIGIN,
+                origin: Origin::Environment,
                 error: KeyError::Missing
             }
         );
@@ -189,13 +169,13 @@ mod tests {
         assert_eq!(
             p.key.unwrap_err(),
             ConfigError::NotUnicode {
-                variable: ENV_PUBLIC_KEY
+                variable: env::PUBLIC_KEY
             }
         );
         assert_eq!(
             p.namespace_id.unwrap_err(),
             ConfigError::NotUnicode {
-                variable: ENV_NAMESPACE_ID
+                variable: env::NAMESPACE_ID
             }
         );
     }

@@ -88,9 +88,3 @@ impl IntoReply for actix_web::HttpResponse {
         Reply::Actix(self)
     }
 }
-
-/// How many times this process read the platform's environment (and so loaded the key). For
-/// tests: concurrent first requests must read it once.
-pub fn environment_reads() -> usize {
-    crate::platform::ENVIRONMENT_READS.load(std::sync::atomic::Ordering::Relaxed)
-}

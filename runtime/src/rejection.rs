@@ -6,9 +6,6 @@ use http::{HeaderValue, StatusCode, header::WWW_AUTHENTICATE};
 
 use crate::config::ConfigError;
 
-/// The `realm` of every `WWW-Authenticate` challenge.
-pub const REALM: &str = "scw-private";
-
 /// The class of a refusal, which decides the status code and the RFC 6750 error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -82,7 +79,7 @@ pub enum Reason {
     NoToken,
     /// Two different tokens in one request.
     SeveralTokens,
-    /// A token header over [`MAX_TOKEN_BYTES`](crate::extract::MAX_TOKEN_BYTES).
+    /// A token header over 8 KiB, refused before any decoding.
     HeaderTooLarge,
     /// A token header with bytes that are not ASCII.
     HeaderNotAscii,
@@ -210,6 +207,9 @@ pub struct Rejection {
 }
 
 impl Rejection {
+    /// The `realm` of every `WWW-Authenticate` challenge.
+    pub const REALM: &str = "scw-private";
+
     pub(crate) const fn new(reason: Reason) -> Self {
         Self {
             reason,
@@ -252,12 +252,13 @@ impl Rejection {
         let challenge = if kind.challenge_has_error() {
             // Reasons are fixed ASCII strings without quotes or backslashes.
             format!(
-                "Bearer realm=\"{REALM}\", error=\"{}\", error_description=\"{}\"",
+                "Bearer realm=\"{}\", error=\"{}\", error_description=\"{}\"",
+                Self::REALM,
                 kind.code(),
                 self.reason
             )
         } else {
-            format!("Bearer realm=\"{REALM}\"")
+            format!("Bearer realm=\"{}\"", Self::REALM)
         };
         HeaderValue::from_str(&challenge).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
     }
@@ -312,6 +313,7 @@ impl std::error::Error for Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Origin;
     use crate::key::KeyError;
 
     #[test]
@@ -338,7 +340,7 @@ mod tests {
     #[test]
     fn a_misconfiguration_reveals_nothing_to_the_client() {
         let error = ConfigError::Key {
-            origin: "`SCW_PUBLIC_KEY`",
+            origin: Origin::Environment,
             error: KeyError::PrivateKey,
         };
         let rejection = Rejection::misconfigured(error.clone());

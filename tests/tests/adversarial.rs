@@ -845,7 +845,7 @@ async fn every_key_shape_through_axum_and_actix_web() {
     let keys = KeyPair::from_private_pem(PRIVATE_KEY).unwrap();
     let token = keys.token().container(NS, CT).sign();
     for (name, pem, expect) in key_shapes() {
-        let verifier = Verifier::from_variables(|var| match var {
+        let verifier = Verifier::from_variables(move |var| match var {
             "SCW_PUBLIC_KEY" if !pem.is_empty() => Some(pem.clone()),
             "SCW_NAMESPACE_ID" => Some(NS.to_owned()),
             "SCW_APPLICATION_ID" => Some(CT.to_owned()),
@@ -891,7 +891,7 @@ async fn every_missing_id_answers_500_and_preflight_names_it() {
         ("SCW_NAMESPACE_ID", "the namespace id"),
         ("SCW_APPLICATION_ID", "the container id"),
     ] {
-        let verifier = Verifier::from_variables(|var| match var {
+        let verifier = Verifier::from_variables(move |var| match var {
             "SCW_PUBLIC_KEY" => Some(PUBLIC_KEY.to_owned()),
             var if var == missing => Some(String::new()),
             "SCW_NAMESPACE_ID" => Some(NS.to_owned()),

@@ -28,11 +28,13 @@ fn a_private_key_in_scw_public_key_fails_closed() {
         std::env::set_var("SCW_APPLICATION_ID", CT);
         std::env::set_var("SCW_PUBLIC", "yes");
     }
-    let problem = scw_private::preflight().unwrap_err();
+    let problem = scw_private::Verifier::global()
+        .preflight(&scw_private::Policy::new())
+        .unwrap_err();
     assert_eq!(
         problem,
         ConfigError::Key {
-            origin: "`SCW_PUBLIC_KEY`",
+            origin: scw_private::Origin::Environment,
             error: KeyError::PrivateKey
         }
     );

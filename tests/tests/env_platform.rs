@@ -30,7 +30,9 @@ fn the_global_verifier_reads_the_platform_environment_once() {
         std::env::set_var("SCW_APPLICATION_ID", CT);
         std::env::set_var("SCW_PUBLIC", " TRUE ");
     }
-    scw_private::preflight().expect("the environment is complete");
+    scw_private::Verifier::global()
+        .preflight(&scw_private::Policy::new())
+        .expect("the environment is complete");
     assert!(scw_private::Verifier::global().is_public());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -63,5 +65,9 @@ fn the_global_verifier_reads_the_platform_environment_once() {
     // Read once per process: later changes are not seen.
     // SAFETY: the server's threads never read the environment.
     unsafe { std::env::remove_var("SCW_PUBLIC_KEY") };
-    assert!(scw_private::preflight().is_ok());
+    assert!(
+        scw_private::Verifier::global()
+            .preflight(&scw_private::Policy::new())
+            .is_ok()
+    );
 }

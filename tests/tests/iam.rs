@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use actix_web::{HttpResponse, get, web};
 use axum::routing::get as axum_get;
 use axum::{Extension, Json, Router};
-use scw_private::{Claims, ScwPrivateLayer, Verifier, scw_private};
+use scw_private::layer::ScwPrivateLayer;
+use scw_private::{Claims, Policy, Verifier, scw_private};
 use serde_json::{Value, json};
 use tests::{CT, NS, Response, Token, get as http_get, serve_actix, serve_axum};
 
@@ -59,7 +60,7 @@ fn configure(config: &mut web::ServiceConfig) {
 async fn servers(verifier: &Verifier) -> Vec<(&'static str, SocketAddr, &'static str)> {
     let layered = Router::new()
         .route("/platform", axum_get(axum_layered))
-        .layer(ScwPrivateLayer::new().platform_iam(true));
+        .layer(ScwPrivateLayer::new(Policy::new().platform_iam(true)));
     let axum = Router::new()
         .route("/platform", axum_get(axum_platform))
         .route("/default", axum_get(axum_default))
