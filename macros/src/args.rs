@@ -38,61 +38,25 @@ impl Parse for Args {
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(kw::namespace) {
-                let keyword = input.parse::<kw::namespace>()?;
-                no_value(input, "namespace")?;
-                set(&mut args.namespace, keyword, keyword, "namespace")?;
+                flag(input, &mut args.namespace, "namespace")?;
             } else if lookahead.peek(kw::container) {
-                let keyword = input.parse::<kw::container>()?;
-                no_value(input, "container")?;
-                set(&mut args.container, keyword, keyword, "container")?;
+                flag(input, &mut args.container, "container")?;
             } else if lookahead.peek(kw::public_if_env) {
-                let keyword = input.parse::<kw::public_if_env>()?;
-                no_value(input, "public_if_env")?;
-                set(&mut args.public_if_env, keyword, keyword, "public_if_env")?;
+                flag(input, &mut args.public_if_env, "public_if_env")?;
             } else if lookahead.peek(kw::platform_iam) {
-                let keyword = input.parse::<kw::platform_iam>()?;
-                no_value(input, "platform_iam")?;
-                set(&mut args.platform_iam, keyword, keyword, "platform_iam")?;
+                flag(input, &mut args.platform_iam, "platform_iam")?;
             } else if lookahead.peek(kw::namespace_id) {
-                let keyword = input.parse::<kw::namespace_id>()?;
-                let value = string_value(input, &keyword, "namespace_id")?;
-                set(
-                    &mut args.namespace_id,
-                    (keyword, value),
-                    keyword,
-                    "namespace_id",
-                )?;
+                string(input, &mut args.namespace_id, "namespace_id")?;
             } else if lookahead.peek(kw::container_id) {
-                let keyword = input.parse::<kw::container_id>()?;
-                let value = string_value(input, &keyword, "container_id")?;
-                set(
-                    &mut args.container_id,
-                    (keyword, value),
-                    keyword,
-                    "container_id",
-                )?;
+                string(input, &mut args.container_id, "container_id")?;
             } else if lookahead.peek(kw::header) {
-                let keyword = input.parse::<kw::header>()?;
-                let value = string_value(input, &keyword, "header")?;
-                set(&mut args.header, (keyword, value), keyword, "header")?;
+                string(input, &mut args.header, "header")?;
             } else if lookahead.peek(kw::on_reject) {
-                let keyword = input.parse::<kw::on_reject>()?;
-                let value = path_value(
-                    input,
-                    &keyword,
-                    "on_reject",
-                    "the path of a function, like `on_reject = my_rejection`",
-                )?;
-                set(&mut args.on_reject, (keyword, value), keyword, "on_reject")?;
+                let expected = "the path of a function, like `on_reject = my_rejection`";
+                path(input, &mut args.on_reject, "on_reject", expected)?;
             } else if lookahead.peek(Token![crate]) {
-                let keyword = input.parse::<Token![crate]>()?;
-                let value = path_value(
-                    input,
-                    &keyword,
-                    "crate",
-                    "the path of the `scw_private` crate, like `crate = ::my_scw`",
-                )?;
-                set(&mut args.krate, (keyword, value), keyword, "crate")?;
+                let expected = "the path of the `scw_private` crate, like `crate = ::my_scw`";
+                path(input, &mut args.krate, "crate", expected)?;
             } else if input.peek(syn::Ident) {
                 let unknown: syn::Ident = input.parse()?;
                 return Err(syn::Error::new_spanned(
@@ -109,6 +73,41 @@ impl Parse for Args {
         }
         Ok(args)
     }
+}
+
+/// A flag: `name` alone.
+fn flag<K>(input: ParseStream<'_>, slot: &mut Option<K>, name: &str) -> syn::Result<()>
+where
+    K: Parse + quote::ToTokens + Copy,
+{
+    let keyword: K = input.parse()?;
+    no_value(input, name)?;
+    set(slot, keyword, keyword, name)
+}
+
+/// `name = "..."`.
+fn string<K>(input: ParseStream<'_>, slot: &mut Option<(K, LitStr)>, name: &str) -> syn::Result<()>
+where
+    K: Parse + quote::ToTokens + Copy,
+{
+    let keyword: K = input.parse()?;
+    let value = string_value(input, &keyword, name)?;
+    set(slot, (keyword, value), keyword, name)
+}
+
+/// `name = path`.
+fn path<K>(
+    input: ParseStream<'_>,
+    slot: &mut Option<(K, Path)>,
+    name: &str,
+    expected: &str,
+) -> syn::Result<()>
+where
+    K: Parse + quote::ToTokens + Copy,
+{
+    let keyword: K = input.parse()?;
+    let value = path_value(input, &keyword, name, expected)?;
+    set(slot, (keyword, value), keyword, name)
 }
 
 /// Stores `value` unless the argument was already given; the error points at the repeat.

@@ -31,22 +31,23 @@
 //! The guard is an extractor that runs first, so a refused request never reaches the other
 //! extractors (nor its body). The policy is a type because extractors take no arguments.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
-use syn::{FnArg, Item, ItemFn, parse_quote};
+use syn::{Attribute, FnArg, Signature, Visibility, parse_quote};
 
 use crate::args::Args;
 use crate::validate;
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = syn::parse2::<Args>(args).and_then(|args| validate::args(&args).map(|()| args));
-    let function = parse_function(item.clone());
+    let function = syn::parse2::<Function>(item.clone());
     let function = match (&args, function) {
-        (Ok(args), Ok(function)) => validate::function(&function, args).map(|()| function),
+        (Ok(args), Ok(function)) => validate::function(&function.sig, args).map(|()| function),
         (Err(_), Ok(function)) => {
             // Report mistakes in the function too, unless they depend on the arguments.
-            validate::function(&function, &Args::default()).map(|()| function)
+            validate::function(&function.sig, &Args::default()).map(|()| function)
         }
         (_, Err(error)) => Err(error),
     };
@@ -67,62 +68,66 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn parse_function(item: TokenStream) -> syn::Result<ItemFn> {
-    match syn::parse2::<Item>(item) {
-        Ok(Item::Fn(function)) => Ok(function),
-        Ok(other) => Err(syn::Error::new_spanned(
-            item_head(&other),
-            "`#[scw_private]` can only be applied to `async fn`s",
-        )),
-        Err(_) => Err(syn::Error::new(
-            Span::call_site(),
-            "`#[scw_private]` can only be applied to `async fn`s with a body, like `async fn handler() -> &'static str { .. }`",
-        )),
+/// The handler as written. What the rewrite reads (attributes, visibility, signature) is
+/// parsed; the body stays tokens, untouched, spans and all.
+struct Function {
+    attrs: Vec<Attribute>,
+    vis: Visibility,
+    sig: Signature,
+    body: Group,
+}
+
+impl Parse for Function {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        if input.fork().parse::<Signature>().is_err() {
+            // Another kind of item: point at its keyword and name (`struct Handler`).
+            let head: TokenStream = std::iter::from_fn(|| input.parse::<TokenTree>().ok())
+                .take(2)
+                .collect();
+            let message = if head.is_empty() {
+                "`#[scw_private]` can only be applied to `async fn`s with a body, like `async fn handler() -> &'static str { .. }`"
+            } else {
+                "`#[scw_private]` can only be applied to `async fn`s"
+            };
+            return Err(syn::Error::new_spanned(head, message));
+        }
+        let sig: Signature = input.parse()?;
+        let body = match input.parse::<TokenTree>() {
+            Ok(TokenTree::Group(body)) if body.delimiter() == proc_macro2::Delimiter::Brace => body,
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &sig.ident,
+                    "`#[scw_private]` can only be applied to `async fn`s with a body, like `async fn handler() -> &'static str { .. }`",
+                ));
+            }
+        };
+        if !input.is_empty() {
+            return Err(input.error("expected one function"));
+        }
+        Ok(Self {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
     }
 }
 
-/// The keyword and name of an item, where an error about its kind belongs.
-fn item_head(item: &Item) -> TokenStream {
-    match item {
-        Item::Struct(s) => {
-            let (keyword, ident) = (&s.struct_token, &s.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Enum(e) => {
-            let (keyword, ident) = (&e.enum_token, &e.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Union(u) => {
-            let (keyword, ident) = (&u.union_token, &u.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Trait(t) => {
-            let (keyword, ident) = (&t.trait_token, &t.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Mod(m) => {
-            let (keyword, ident) = (&m.mod_token, &m.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Const(c) => {
-            let (keyword, ident) = (&c.const_token, &c.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Static(s) => {
-            let (keyword, ident) = (&s.static_token, &s.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Type(t) => {
-            let (keyword, ident) = (&t.type_token, &t.ident);
-            quote!(#keyword #ident)
-        }
-        Item::Impl(i) => i.impl_token.to_token_stream(),
-        Item::Use(u) => u.use_token.to_token_stream(),
-        other => other.to_token_stream(),
+impl ToTokens for Function {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let Self {
+            attrs,
+            vis,
+            sig,
+            body,
+        } = self;
+        tokens.extend(quote!(#(#attrs)* #vis #sig #body));
     }
 }
 
-fn rewrite(args: &Args, mut function: ItemFn) -> TokenStream {
+fn rewrite(args: &Args, mut function: Function) -> TokenStream {
     let krate = match &args.krate {
         Some((_, path)) => path.to_token_stream(),
         None => quote!(::scw_private),
@@ -316,52 +321,45 @@ mod tests {
         }
     }
 
-    /// Random sequences of attribute tokens, from a small deterministic generator.
-    #[test]
-    fn never_panics_on_random_arguments() {
-        const WORDS: [&str; 25] = [
-            "namespace",
-            "container",
-            "namespace_id",
-            "container_id",
-            "public_if_env",
-            "platform_iam",
-            "header",
-            "on_reject",
-            "crate",
-            "=",
-            ",",
-            "::",
-            "\"x\"",
-            "\"\"",
-            "\"X Y\"",
-            "42",
-            "foo",
-            "(",
-            ")",
-            "-",
-            "self",
-            "b\"x\"",
-            "'c'",
-            ";",
-            "#",
-        ];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..5000 {
-            let len = next() % 12;
-            let args: Vec<&str> = (0..len)
-                .map(|_| WORDS[(next() % WORDS.len() as u64) as usize])
-                .collect();
-            let Ok(args) = args.join(" ").parse::<TokenStream>() else {
-                continue;
-            };
-            let _ = expand(args, "async fn h(c: Claims) {}".parse().unwrap());
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Random sequences of attribute tokens never make the macro panic.
+        #[test]
+        fn never_panics_on_random_arguments(
+            words in proptest::collection::vec(proptest::sample::select(&WORDS[..]), 0..12)
+        ) {
+            if let Ok(args) = words.join(" ").parse::<TokenStream>() {
+                let _ = expand(args, "async fn h(c: Claims) {}".parse().unwrap());
+            }
         }
     }
+
+    const WORDS: [&str; 25] = [
+        "namespace",
+        "container",
+        "namespace_id",
+        "container_id",
+        "public_if_env",
+        "platform_iam",
+        "header",
+        "on_reject",
+        "crate",
+        "=",
+        ",",
+        "::",
+        "\"x\"",
+        "\"\"",
+        "\"X Y\"",
+        "42",
+        "foo",
+        "(",
+        ")",
+        "-",
+        "self",
+        "b\"x\"",
+        "'c'",
+        ";",
+        "#",
+    ];
 }

@@ -1,7 +1,7 @@
 //! Checks that need the whole attribute or the function: argument combinations and the
 //! shapes of handler the rewrite supports. Every independent mistake is reported, each once.
 
-use syn::{FnArg, ItemFn, PathArguments, Type};
+use syn::{FnArg, PathArguments, Signature, Type};
 
 use crate::args::Args;
 
@@ -93,9 +93,8 @@ fn is_header_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-pub(crate) fn function(item: &ItemFn, args: &Args) -> syn::Result<()> {
+pub(crate) fn function(sig: &Signature, args: &Args) -> syn::Result<()> {
     let mut errors = Errors::default();
-    let sig = &item.sig;
     if let Some(constness) = &sig.constness {
         errors.push(syn::Error::new_spanned(
             constness,
