@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use examples::{DEV_CONTAINER_ID, DEV_NAMESPACE_ID, ROUTES};
 use scw_private::testing::KeyPair;
-use serde_json::Value;
+
+use tests::Response;
 
 const EXAMPLES: [&str; 3] = ["quickstart", "actix", "hyper"];
 const NS: &str = "11111111-1111-4111-8111-111111111111";
@@ -117,66 +118,9 @@ fn status(port: u16, path: &str, token: &str) -> u16 {
     send(port, "GET", path, &[("X-Auth-Token", token)], "").status
 }
 
-struct Reply {
-    status: u16,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-}
-
-fn send(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut stream = loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(stream) => break stream,
-            Err(e) if Instant::now() > deadline => panic!("cannot connect: {e}"),
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
-        }
-    };
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let status = raw
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("{raw:?}"));
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Reply { status, body }
-}
-
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let size = usize::from_str_radix(size.trim(), 16).unwrap();
-        if size == 0 {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = &rest[size + 2..];
-    }
-    out
+/// A request to the example listening on `port`, and its response.
+fn send(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Response {
+    tests::blocking::send(([127, 0, 0, 1], port).into(), method, path, headers, body)
 }
 
 /// One printed `curl` command, its variables substituted.

@@ -1,20 +1,10 @@
 //! Arbitrary bytes in `Authorization` and `X-Auth-Token`: never a panic, never accepted.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
-use scw_private::{Policy, Verifier};
-
-static VERIFIER: LazyLock<Verifier> = LazyLock::new(|| {
-    Verifier::builder()
-        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
-        .namespace_id("ns")
-        .container_id("ct")
-        .build()
-        .unwrap()
-});
+use scw_private::Policy;
+use scw_private_fuzz::VERIFIER;
 
 fuzz_target!(|data: &[u8]| {
     // The first byte says where the second header starts.

@@ -2,15 +2,9 @@
 //! panic, and anything accepted really grants this container by the scope rule.
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
-use scw_private::testing::KeyPair;
-use scw_private::{Policy, TokenKind, Verifier};
-
-static KEYS: LazyLock<KeyPair> =
-    LazyLock::new(|| KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem")).unwrap());
-static VERIFIER: LazyLock<Verifier> = LazyLock::new(|| KEYS.verifier("ns", "ct"));
+use scw_private::{Policy, TokenKind};
+use scw_private_fuzz::{KEYS, VERIFIER};
 
 fuzz_target!(|data: &str| {
     // "header\npayload"; without a newline, the data is the payload under a valid header.

@@ -155,21 +155,32 @@ pub(crate) mod tests {
         PublicKey::from_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem")).unwrap()
     }
 
-    pub(crate) fn sign_with(header: &Header, claims: &Value, private_pem: &str) -> String {
+    /// Test-only key pairs A and B.
+    const PRIVATE_A: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
+    const PRIVATE_B: &str = include_str!("../../test-keys/rsa2048-b.private.pem");
+
+    /// The one signer of the unit tests: `alg` over exactly these JSON texts, so a test can
+    /// sign what no well-behaved encoder would write (arrays, duplicates, odd headers).
+    pub(crate) fn sign_as(
+        alg: Algorithm,
+        header: &str,
+        payload: &str,
+        private_pem: &str,
+    ) -> String {
         crypto::provider();
-        encode(
-            header,
-            claims,
-            &EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap(),
-        )
-        .unwrap()
+        let input = format!("{}.{}", b64(header), b64(payload));
+        let key = EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap();
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), &key, alg).unwrap();
+        format!("{input}.{signature}")
     }
 
+    /// `claims` as the platform signs them, with test key A.
     pub(crate) fn sign(claims: &Value) -> String {
-        sign_with(
-            &Header::new(Algorithm::RS256),
-            claims,
-            include_str!("../../test-keys/rsa2048-a.private.pem"),
+        sign_as(
+            Algorithm::RS256,
+            r#"{"alg":"RS256","typ":"JWT"}"#,
+            &claims.to_string(),
+            PRIVATE_A,
         )
     }
 
@@ -292,9 +303,8 @@ pub(crate) mod tests {
 
     #[test]
     fn only_rs256_is_accepted() {
-        let rsa_private = include_str!("../../test-keys/rsa2048-a.private.pem");
         for alg in [Algorithm::RS384, Algorithm::RS512, Algorithm::PS256] {
-            let token = sign_with(&Header::new(alg), &json!({}), rsa_private);
+            let token = sign_as(alg, &format!(r#"{{"alg":"{alg:?}"}}"#), "{}", PRIVATE_A);
             assert_eq!(
                 check(&token).unwrap_err(),
                 Reason::UnsupportedAlgorithm,
@@ -328,11 +338,7 @@ pub(crate) mod tests {
 
     #[test]
     fn another_key_or_a_tampered_token_has_a_bad_signature() {
-        let other = sign_with(
-            &Header::new(Algorithm::RS256),
-            &json!({}),
-            include_str!("../../test-keys/rsa2048-b.private.pem"),
-        );
+        let other = sign_as(Algorithm::RS256, r#"{"alg":"RS256"}"#, "{}", PRIVATE_B);
         assert_eq!(check(&other).unwrap_err(), Reason::BadSignature);
 
         let token = sign(&json!({"application_claim": [{"namespace_id": "ns"}]}));
@@ -376,20 +382,10 @@ pub(crate) mod tests {
 
     #[test]
     fn kid_jku_and_jwk_are_ignored_the_configured_key_decides() {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some("attacker".into());
-        header.jku = Some("https://attacker.example/jwks".into());
-        let signed_by_b = sign_with(
-            &header,
-            &json!({}),
-            include_str!("../../test-keys/rsa2048-b.private.pem"),
-        );
+        let header = r#"{"alg":"RS256","kid":"attacker","jku":"https://attacker.example/jwks","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"}}"#;
+        let signed_by_b = sign_as(Algorithm::RS256, header, "{}", PRIVATE_B);
         assert_eq!(check(&signed_by_b).unwrap_err(), Reason::BadSignature);
-        let signed_by_a = sign_with(
-            &header,
-            &json!({}),
-            include_str!("../../test-keys/rsa2048-a.private.pem"),
-        );
+        let signed_by_a = sign_as(Algorithm::RS256, header, "{}", PRIVATE_A);
         assert!(check(&signed_by_a).is_ok());
     }
 
@@ -410,17 +406,8 @@ pub(crate) mod tests {
 
     #[test]
     fn claims_and_headers_must_be_json_objects() {
-        let keys = |header: &str, payload: &str| {
-            crypto::provider();
-            let input = format!("{}.{}", b64(header), b64(payload));
-            let key =
-                EncodingKey::from_rsa_pem(include_bytes!("../../test-keys/rsa2048-a.private.pem"))
-                    .unwrap();
-            format!(
-                "{input}.{}",
-                jsonwebtoken::crypto::sign(input.as_bytes(), &key, Algorithm::RS256).unwrap()
-            )
-        };
+        let keys =
+            |header: &str, payload: &str| sign_as(Algorithm::RS256, header, payload, PRIVATE_A);
         // An array would be read field by field: the first element as `application_claim`.
         let array = keys(r#"{"alg":"RS256"}"#, r#"[[{"namespace_id":"ns"}]]"#);
         assert_eq!(check(&array).unwrap_err(), Reason::MalformedClaims);
@@ -434,9 +421,10 @@ pub(crate) mod tests {
     #[test]
     fn a_4096_bit_key_verifies() {
         let key = PublicKey::from_pem(include_str!("../../test-keys/rsa4096.pkcs1.pem")).unwrap();
-        let token = sign_with(
-            &Header::new(Algorithm::RS256),
-            &json!({}),
+        let token = sign_as(
+            Algorithm::RS256,
+            r#"{"alg":"RS256","typ":"JWT"}"#,
+            "{}",
             include_str!("../../test-keys/rsa4096.private.pem"),
         );
         assert!(verify(&token, &key, &Rules::default(), NOW).is_ok());

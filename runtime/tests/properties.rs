@@ -2,26 +2,18 @@
 
 use http::{HeaderMap, HeaderValue};
 use proptest::prelude::*;
+use scw_private::testing::KeyPair;
 use scw_private::{Policy, PublicKey, Verifier};
 
 const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
 /// A valid namespace token for `ns`, signed by test key A, for the mutations to start from.
 fn valid_token() -> String {
-    use base64::Engine as _;
-    // A verifier settles jsonwebtoken's crypto backend, which signing below relies on.
-    let _ = verifier();
-    let header =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(r#"{"application_claim":[{"namespace_id":"ns"}]}"#);
-    let input = format!("{header}.{payload}");
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(include_bytes!(
-        "../../test-keys/rsa2048-a.private.pem"
-    ))
-    .unwrap();
-    let signature =
-        jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::RS256).unwrap();
-    format!("{input}.{signature}")
+    KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
+        .unwrap()
+        .sign_raw(
+            r#"{"alg":"RS256","typ":"JWT"}"#,
+            r#"{"application_claim":[{"namespace_id":"ns"}]}"#,
+        )
 }
 
 fn verifier() -> Verifier {

@@ -275,6 +275,51 @@ impl Response {
     }
 }
 
+/// The same client without an async runtime, for tests that drive a process over loopback
+/// (the examples, `scw-jwt`). Requests and responses are the ones above: one parser for all.
+pub mod blocking {
+    use std::io::{Read as _, Write as _};
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use crate::Response;
+
+    /// Sends `request` (built by [`crate::request`]) to `addr`, retrying the connection for
+    /// up to 10 seconds while a freshly started server comes up, and reads the whole response.
+    pub fn send_raw(addr: SocketAddr, request: &[u8]) -> Response {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut stream = loop {
+            match TcpStream::connect(addr) {
+                Ok(stream) => break stream,
+                Err(e) if Instant::now() > deadline => panic!("cannot connect to {addr}: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        crate::parse(&raw)
+            .unwrap_or_else(|| panic!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))
+    }
+
+    /// A request with these headers and body, and its response.
+    pub fn send(
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Response {
+        send_raw(
+            addr,
+            &crate::request(method, path, headers, body.as_bytes()),
+        )
+    }
+}
+
 /// Sends raw bytes and reads the whole response (the request should say `Connection: close`).
 pub async fn send_raw(addr: SocketAddr, request: &[u8]) -> Response {
     let mut stream = TcpStream::connect(addr).await.unwrap();
