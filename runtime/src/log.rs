@@ -1,4 +1,8 @@
 //! One `tracing` event per refusal, without ever logging a token or a key.
+//!
+//! Events carry the refusal's class and reason (fixed strings), and for a misconfiguration
+//! what is wrong (a [`ConfigError`](crate::ConfigError), whose messages name settings, never
+//! values). Nothing here is handed a token, an IAM key or a PEM, so nothing here can log one.
 
 use crate::rejection::Rejection;
 
@@ -7,14 +11,41 @@ use crate::rejection::Rejection;
 #[cfg(feature = "tracing")]
 const MISCONFIGURED_EVERY_SECS: u64 = 60;
 
+/// Decides whether an error-level event is due: at most one per interval, across threads.
+#[cfg(feature = "tracing")]
+struct Limiter {
+    /// Seconds since the Unix epoch of the last error-level event; 0 for none yet.
+    last: std::sync::atomic::AtomicU64,
+}
+
+#[cfg(feature = "tracing")]
+impl Limiter {
+    const fn new() -> Self {
+        Self {
+            last: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Whether an error-level event is due at `now` (seconds), claiming it if so.
+    fn due(&self, now: u64) -> bool {
+        use std::sync::atomic::Ordering;
+        let now = now.max(1);
+        let last = self.last.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= MISCONFIGURED_EVERY_SECS;
+        due && self
+            .last
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    }
+}
+
 #[cfg(feature = "tracing")]
 pub(crate) fn refused(rejection: &Rejection) {
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::{SystemTime, UNIX_EPOCH};
 
     use crate::rejection::RejectionKind;
 
-    static LAST_ERROR: AtomicU64 = AtomicU64::new(0);
+    static MISCONFIGURED: Limiter = Limiter::new();
 
     let class = rejection.kind().code();
     let reason = rejection.reason().as_str();
@@ -28,15 +59,8 @@ pub(crate) fn refused(rejection: &Rejection) {
         .unwrap_or_default();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-        .max(1);
-    let last = LAST_ERROR.load(Ordering::Relaxed);
-    let due = last == 0 || now.saturating_sub(last) >= MISCONFIGURED_EVERY_SECS;
-    if due
-        && LAST_ERROR
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-    {
+        .map_or(0, |d| d.as_secs());
+    if MISCONFIGURED.due(now) {
         tracing::error!(target: "scw_private", class, %cause, "request refused: the server is misconfigured");
     } else {
         tracing::debug!(target: "scw_private", class, %cause, "request refused: the server is misconfigured");
@@ -65,3 +89,100 @@ pub(crate) fn trusted_platform() {
 
 #[cfg(not(feature = "tracing"))]
 pub(crate) fn trusted_platform() {}
+
+#[cfg(all(test, feature = "tracing"))]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use http::HeaderMap;
+    use serde_json::json;
+
+    use super::*;
+    use crate::{Policy, Verifier};
+
+    #[test]
+    fn misconfiguration_is_an_error_at_most_once_a_minute() {
+        let limiter = Limiter::new();
+        assert!(limiter.due(1_000), "the first is due");
+        assert!(!limiter.due(1_000));
+        assert!(!limiter.due(1_059));
+        assert!(limiter.due(1_060), "a minute later");
+        assert!(!limiter.due(1_061));
+        assert!(
+            Limiter::new().due(0),
+            "a clock at the epoch still logs once"
+        );
+    }
+
+    /// Captures this thread's events at every level.
+    fn capture(run: impl FnOnce()) -> String {
+        #[derive(Clone)]
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let sink = Sink(Arc::default());
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, run);
+        let bytes = sink.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn refusals_are_logged_with_their_class_and_reason_and_no_secret() {
+        const IAM_KEY: &str = "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
+        let good =
+            crate::token::tests::sign(&json!({"application_claim": [{"namespace_id": "ns"}]}));
+        let forged = format!("{good}x");
+        let private_pem = include_str!("../../test-keys/rsa2048-a.private.pem");
+        let public_pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+        let secrets = [
+            good.as_str(),
+            forged.as_str(),
+            IAM_KEY,
+            private_pem.lines().nth(1).unwrap(),
+        ];
+
+        let logs = capture(|| {
+            let verifier = Verifier::builder()
+                .public_key_pem(public_pem)
+                .namespace_id("elsewhere")
+                .container_id("ct")
+                .build()
+                .unwrap();
+            for value in [forged.as_str(), IAM_KEY, good.as_str()] {
+                let mut headers = HeaderMap::new();
+                headers.insert("x-auth-token", value.parse().unwrap());
+                assert!(verifier.authorize(&headers, &Policy::new()).is_err());
+            }
+            // A private key where the public one belongs: the cause is logged, not the key.
+            let broken = Verifier::from_variables(move |name| match name {
+                "SCW_PUBLIC_KEY" => Some(private_pem.to_owned()),
+                _ => None,
+            });
+            let mut headers = HeaderMap::new();
+            headers.insert("x-auth-token", good.parse().unwrap());
+            assert!(broken.authorize(&headers, &Policy::new()).is_err());
+        });
+        assert!(logs.contains("class=\"invalid_token\""), "{logs}");
+        assert!(logs.contains("reason=\"malformed token\""), "{logs}");
+        assert!(logs.contains("IAM secret key"), "{logs}");
+        assert!(logs.contains("class=\"insufficient_scope\""), "{logs}");
+        assert!(logs.contains("this is a private key"), "{logs}");
+        for secret in secrets {
+            assert!(!logs.contains(secret), "a secret reached the logs:\n{logs}");
+        }
+    }
+}

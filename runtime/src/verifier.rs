@@ -733,6 +733,28 @@ mod tests {
     }
 
     #[test]
+    fn token_from_takes_the_token_without_verifying_it() {
+        let v = verifier();
+        assert_eq!(
+            v.token_from(&bearer("not.even.signed")),
+            Ok("not.even.signed")
+        );
+        assert_eq!(
+            v.token_from(&headers(&[("x-auth-token", "a.b.c")])),
+            Ok("a.b.c")
+        );
+        let refused =
+            |pairs: &[(&'static str, &str)]| v.token_from(&headers(pairs)).unwrap_err().reason();
+        assert_eq!(refused(&[]), Reason::NoToken);
+        assert_eq!(refused(&[("x-auth-token", IAM_KEY)]), Reason::IamKey);
+        assert_eq!(refused(&[("x-auth-token", "a b")]), Reason::HeaderMalformed);
+        assert_eq!(
+            refused(&[("x-auth-token", "a.b.c"), ("authorization", "Bearer d.e.f")]),
+            Reason::SeveralTokens
+        );
+    }
+
+    #[test]
     fn a_policy_header_reads_only_that_header() {
         let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
         let policy = Policy::new().header("X-Token");

@@ -65,6 +65,18 @@ async fn custom_rejection() -> &'static str {
     "ok"
 }
 
+/// An `on_reject` written for axum: on an actix-web handler it cannot render, so the request
+/// is still refused, with a 500.
+fn axum_teapot(_: Rejection) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(axum::http::StatusCode::IM_A_TEAPOT)
+}
+
+#[get("/wrong-framework-rejection")]
+#[scw_private(on_reject = axum_teapot)]
+async fn wrong_framework_rejection() -> &'static str {
+    "the handler ran"
+}
+
 #[post("/extractors/{id}")]
 #[scw_private]
 async fn extractors(
@@ -93,6 +105,7 @@ fn configure(config: &mut web::ServiceConfig) {
         .service(custom_header)
         .service(maybe_public)
         .service(custom_rejection)
+        .service(wrong_framework_rejection)
         .service(extractors)
         .service(echo);
 }
@@ -184,4 +197,23 @@ async fn without_an_app_verifier_this_keyless_process_answers_500() {
 #[actix_web::test]
 async fn two_different_tokens_are_an_invalid_request() {
     scenarios::two_tokens_refused(serve_actix(configure, Some(verifier(false)))).await;
+}
+
+#[actix_web::test]
+async fn an_on_reject_for_the_other_framework_still_refuses() {
+    let addr = serve_actix(configure, Some(verifier(false)));
+    let response = http_get(addr, "/wrong-framework-rejection", &[]).await;
+    assert_eq!(response.status, 500, "{response:?}");
+    assert!(!response.body.contains("the handler ran"));
+    let token = Token::Namespace.value().unwrap();
+    let response = http_get(
+        addr,
+        "/wrong-framework-rejection",
+        &[("X-Auth-Token", &token)],
+    )
+    .await;
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (200, "the handler ran")
+    );
 }

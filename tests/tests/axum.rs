@@ -71,6 +71,17 @@ async fn custom_rejection() -> &'static str {
     "ok"
 }
 
+/// An `on_reject` written for actix-web: on an axum handler it cannot render, so the request
+/// is still refused, with a 500.
+fn actix_teapot(_: Rejection) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::ImATeapot().finish()
+}
+
+#[scw_private(on_reject = actix_teapot)]
+async fn wrong_framework_rejection() -> &'static str {
+    "the handler ran"
+}
+
 #[derive(Clone, Default)]
 struct AppState {
     bodies_read: Arc<AtomicUsize>,
@@ -124,6 +135,7 @@ fn router(state: AppState) -> Router {
         .route("/custom-header", get(custom_header))
         .route("/maybe-public", get(maybe_public))
         .route("/custom-rejection", get(custom_rejection))
+        .route("/wrong-framework-rejection", get(wrong_framework_rejection))
         .route("/counted", post(counted))
         .route("/extractors/{id}", post(extractors))
         .route("/debugged/{id}", get(debugged))
@@ -315,5 +327,24 @@ async fn an_app_verifier_with_its_own_header_set() {
             .await
             .status,
         200
+    );
+}
+
+#[tokio::test]
+async fn an_on_reject_for_the_other_framework_still_refuses() {
+    let (addr, _) = app(false).await;
+    let response = http_get(addr, "/wrong-framework-rejection", &[]).await;
+    assert_eq!(response.status, 500, "{response:?}");
+    assert!(!response.body.contains("the handler ran"));
+    let token = Token::Namespace.value().unwrap();
+    let response = http_get(
+        addr,
+        "/wrong-framework-rejection",
+        &[("X-Auth-Token", &token)],
+    )
+    .await;
+    assert_eq!(
+        (response.status, response.body.as_str()),
+        (200, "the handler ran")
     );
 }
