@@ -1,0 +1,525 @@
+//! The verifier's tests: the rules a request goes through, end to end in one process.
+
+use http::{HeaderMap, HeaderValue};
+use serde_json::json;
+
+use super::*;
+use crate::claims::RawClaims;
+use crate::config::Origin;
+use crate::key::KeyError;
+use crate::token::tests::{NOW, sign};
+use crate::{Reason, RejectionKind, TokenKind};
+
+const NS: &str = "ns-1";
+const CT: &str = "ct-1";
+
+/// A builder with test key A and this container's ids.
+fn builder() -> VerifierBuilder {
+    Verifier::builder()
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
+        .namespace_id(NS)
+        .container_id(CT)
+}
+
+fn verifier() -> Verifier {
+    builder().build().unwrap()
+}
+
+fn bearer(token: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    headers
+}
+
+fn kind_for(
+    verifier: &Verifier,
+    claims: serde_json::Value,
+    policy: Policy,
+) -> Result<TokenKind, RejectionKind> {
+    let token = sign(&claims);
+    let platform = verifier.platform();
+    let key = platform.key.as_ref().unwrap();
+    let target = verifier.target(platform, &policy).unwrap();
+    verifier
+        .verify_with(&token, key, target, policy.scope, NOW)
+        .map(|c| c.kind())
+        .map_err(|r| r.kind())
+}
+
+#[test]
+fn the_scope_rule_end_to_end() {
+    let v = verifier();
+    let ns = json!({"application_claim": [{"namespace_id": NS}]});
+    let ct = json!({"application_claim": [{"namespace_id": NS, "application_id": CT}]});
+    let sibling = json!({"application_claim": [{"namespace_id": NS, "container_id": "ct-2"}]});
+    let other = json!({"application_claim": [{"namespace_id": "ns-2"}]});
+    let nothing = json!({"application_claim": [{}]});
+    let any = Policy::new();
+    let container = Policy::new().scope(Scope::ContainerToken);
+    let namespace = Policy::new().scope(Scope::NamespaceToken);
+
+    assert_eq!(kind_for(&v, ns.clone(), any), Ok(TokenKind::Namespace));
+    assert_eq!(kind_for(&v, ct.clone(), any), Ok(TokenKind::Container));
+    assert_eq!(
+        kind_for(&v, ns.clone(), container),
+        Err(RejectionKind::InsufficientScope)
+    );
+    assert_eq!(
+        kind_for(&v, ct.clone(), container),
+        Ok(TokenKind::Container)
+    );
+    assert_eq!(kind_for(&v, ns, namespace), Ok(TokenKind::Namespace));
+    assert_eq!(
+        kind_for(&v, ct, namespace),
+        Err(RejectionKind::InsufficientScope)
+    );
+    for refused in [sibling, other, nothing, json!({})] {
+        assert_eq!(
+            kind_for(&v, refused, any),
+            Err(RejectionKind::InsufficientScope)
+        );
+    }
+}
+
+#[test]
+fn more_than_one_entry_is_refused_even_when_one_grants() {
+    let several = json!({"application_claim": [{"namespace_id": "ns-2"}, {"container_id": CT}]});
+    assert_eq!(
+        kind_for(&verifier(), several, Policy::new()),
+        Err(RejectionKind::InvalidToken)
+    );
+}
+
+#[test]
+fn conflicting_container_ids_make_the_token_invalid_even_beside_a_good_entry() {
+    let claims = json!({"application_claim": [
+        {"namespace_id": NS},
+        {"application_id": "a", "container_id": "b"},
+    ]});
+    assert_eq!(
+        kind_for(&verifier(), claims, Policy::new()),
+        Err(RejectionKind::InvalidToken)
+    );
+}
+
+#[test]
+fn explicit_ids_in_the_policy_override_the_verifier() {
+    let claims = json!({"application_claim": [{"namespace_id": "elsewhere"}]});
+    assert_eq!(
+        kind_for(&verifier(), claims.clone(), Policy::new()),
+        Err(RejectionKind::InsufficientScope)
+    );
+    assert_eq!(
+        kind_for(&verifier(), claims, Policy::new().namespace_id("elsewhere")),
+        Ok(TokenKind::Namespace)
+    );
+}
+
+#[test]
+fn authorize_returns_the_granting_entry_and_registered_claims() {
+    let token = sign(&json!({
+        "application_claim": [{"namespace_id": NS, "container_id": CT}],
+        "jti": "j", "iss": "SCALEWAY", "sub": "s", "iat": 1_700_000_000
+    }));
+    let claims = verifier()
+        .authorize(&bearer(&token), &Policy::new())
+        .unwrap()
+        .unwrap();
+    assert_eq!(claims.namespace_id(), Some(NS));
+    assert_eq!(claims.container_id(), Some(CT));
+    assert_eq!(claims.kind(), TokenKind::Container);
+    assert_eq!(
+        (claims.jti(), claims.iss(), claims.sub()),
+        (Some("j"), Some("SCALEWAY"), Some("s"))
+    );
+    assert_eq!(
+        (claims.iat(), claims.exp(), claims.nbf()),
+        (Some(1_700_000_000), None, None)
+    );
+}
+
+#[test]
+fn missing_ids_are_a_misconfiguration_never_a_match_on_empty() {
+    let no_ids = Verifier::builder()
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
+        .namespace_id("")
+        .build()
+        .unwrap();
+    let token = sign(&json!({"application_claim": [{"namespace_id": "", "container_id": ""}]}));
+    let refusal = no_ids
+        .authorize(&bearer(&token), &Policy::new())
+        .unwrap_err();
+    assert_eq!(refusal.kind(), RejectionKind::Misconfigured);
+    assert!(matches!(
+        refusal.config_error(),
+        Some(ConfigError::MissingNamespaceId { .. })
+    ));
+    assert!(no_ids.preflight(&Policy::new()).is_err());
+    // Explicit ids in the policy are enough.
+    assert!(
+        no_ids
+            .preflight(&Policy::new().namespace_id(NS).container_id(CT))
+            .is_ok()
+    );
+    // A namespace-only check needs no container id.
+    let ns_only = Verifier::builder()
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
+        .namespace_id(NS)
+        .build()
+        .unwrap();
+    assert!(
+        ns_only
+            .preflight(&Policy::new().scope(Scope::NamespaceToken))
+            .is_ok()
+    );
+    assert!(matches!(
+        ns_only.preflight(&Policy::new()),
+        Err(ConfigError::MissingContainerId { .. })
+    ));
+}
+
+#[test]
+fn misconfiguration_answers_500_before_looking_at_the_token() {
+    let broken = Verifier::with_source(
+        Settings::default(),
+        Source::Given(Platform {
+            key: Err(ConfigError::Key {
+                origin: Origin::Environment,
+                error: KeyError::PrivateKey,
+            }),
+            namespace_id: Ok(NS.into()),
+            container_id: Ok(CT.into()),
+            privacy: Privacy::Private,
+        }),
+    );
+    for headers in [HeaderMap::new(), bearer("garbage")] {
+        let refusal = broken.authorize(&headers, &Policy::new()).unwrap_err();
+        assert_eq!(refusal.status(), 500);
+    }
+    assert_eq!(
+        broken.preflight(&Policy::new()),
+        Err(ConfigError::Key {
+            origin: Origin::Environment,
+            error: KeyError::PrivateKey
+        })
+    );
+}
+
+#[test]
+fn public_if_env_lets_requests_through_only_when_public() {
+    let build = |public| builder().public(public).build().unwrap();
+    let policy = Policy::new().public_if_env(true);
+    assert_eq!(build(true).authorize(&HeaderMap::new(), &policy), Ok(None));
+    assert_eq!(
+        build(false)
+            .authorize(&HeaderMap::new(), &policy)
+            .unwrap_err()
+            .kind(),
+        RejectionKind::MissingCredentials
+    );
+    // Without `public_if_env` a public container still needs a token.
+    assert_eq!(
+        build(true)
+            .authorize(&HeaderMap::new(), &Policy::new())
+            .unwrap_err()
+            .kind(),
+        RejectionKind::MissingCredentials
+    );
+}
+
+const IAM_KEY: &str = "3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f60718";
+
+fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        map.append(*name, HeaderValue::from_str(value).unwrap());
+    }
+    map
+}
+
+#[test]
+fn an_iam_key_alone_is_refused_with_a_description_that_says_what_to_do() {
+    let iam = headers(&[("x-auth-token", IAM_KEY)]);
+    let refusal = verifier().authorize(&iam, &Policy::new()).unwrap_err();
+    assert_eq!(refusal.kind(), RejectionKind::InvalidToken);
+    assert_eq!(refusal.reason(), Reason::IamKey);
+    let description = refusal.reason().as_str();
+    assert!(description.contains("IAM secret key"), "{description}");
+    assert!(description.contains("platform_iam"), "{description}");
+    let rendered = format!(
+        "{refusal} {refusal:?} {:?} {}",
+        refusal.www_authenticate(),
+        refusal.body()
+    );
+    assert!(!rendered.contains(IAM_KEY), "{rendered}");
+    // Beside a JWT it is no conflict: the JWT decides.
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    let both = headers(&[
+        ("x-auth-token", IAM_KEY),
+        ("authorization", &format!("Bearer {token}")),
+    ]);
+    assert!(
+        verifier()
+            .authorize(&both, &Policy::new())
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        verifier().token_from(&iam).unwrap_err(),
+        Rejection::new(Reason::IamKey)
+    );
+}
+
+#[test]
+fn platform_iam_trusts_the_edge_only_on_a_private_container() {
+    let policy = Policy::new().platform_iam(true);
+    let good = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    let bad = format!("{good}x");
+    let private = builder().public(false).build().unwrap();
+    // No JWT: let through on the platform's word, with or without the IAM key.
+    for untokened in [headers(&[]), headers(&[("x-auth-token", IAM_KEY)])] {
+        assert_eq!(private.authorize(&untokened, &policy), Ok(None));
+    }
+    // A JWT is verified in full; a bad one, or a malformed header, is refused.
+    assert!(
+        private
+            .authorize(&bearer(&good), &policy)
+            .unwrap()
+            .is_some()
+    );
+    let with_iam = headers(&[
+        ("x-auth-token", IAM_KEY),
+        ("authorization", &format!("Bearer {bad}")),
+    ]);
+    assert_eq!(
+        private.authorize(&with_iam, &policy).unwrap_err().kind(),
+        RejectionKind::InvalidToken
+    );
+    assert_eq!(
+        private
+            .authorize(&headers(&[("x-auth-token", "not-a-jwt")]), &policy)
+            .unwrap_err()
+            .kind(),
+        RejectionKind::InvalidToken
+    );
+    assert_eq!(
+        private
+            .authorize(&headers(&[("x-auth-token", "a b")]), &policy)
+            .unwrap_err()
+            .kind(),
+        RejectionKind::InvalidRequest
+    );
+    // Public (the edge checks nothing) or not on the platform: nothing on its word.
+    for nothing_trusted in [builder().public(true).build().unwrap(), verifier()] {
+        assert_eq!(
+            nothing_trusted
+                .authorize(&headers(&[]), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::MissingCredentials
+        );
+        assert_eq!(
+            nothing_trusted
+                .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &policy)
+                .unwrap_err(),
+            Rejection::new(Reason::IamKey)
+        );
+    }
+    // Without `platform_iam`, a private container trusts no edge either.
+    assert_eq!(
+        private
+            .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &Policy::new())
+            .unwrap_err(),
+        Rejection::new(Reason::IamKey)
+    );
+}
+
+#[test]
+fn platform_iam_needs_no_key_for_the_platform_s_word_but_a_jwt_still_does() {
+    let keyless = Verifier::from_variables(|name| match name {
+        "SCW_PUBLIC" => Some("false".into()),
+        _ => None,
+    });
+    let policy = Policy::new().platform_iam(true);
+    assert_eq!(
+        keyless.authorize(&headers(&[("x-auth-token", IAM_KEY)]), &policy),
+        Ok(None)
+    );
+    assert_eq!(keyless.authorize(&headers(&[]), &policy), Ok(None));
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    assert_eq!(
+        keyless
+            .authorize(&bearer(&token), &policy)
+            .unwrap_err()
+            .kind(),
+        RejectionKind::Misconfigured
+    );
+    // And every other policy answers 500 on such a server, whatever the request carries.
+    assert_eq!(
+        keyless
+            .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &Policy::new())
+            .unwrap_err()
+            .kind(),
+        RejectionKind::Misconfigured
+    );
+}
+
+#[test]
+fn token_from_takes_the_token_without_verifying_it() {
+    let v = verifier();
+    assert_eq!(
+        v.token_from(&bearer("not.even.signed")),
+        Ok("not.even.signed")
+    );
+    assert_eq!(
+        v.token_from(&headers(&[("x-auth-token", "a.b.c")])),
+        Ok("a.b.c")
+    );
+    let refused =
+        |pairs: &[(&'static str, &str)]| v.token_from(&headers(pairs)).unwrap_err().reason();
+    assert_eq!(refused(&[]), Reason::NoToken);
+    assert_eq!(refused(&[("x-auth-token", IAM_KEY)]), Reason::IamKey);
+    assert_eq!(refused(&[("x-auth-token", "a b")]), Reason::HeaderMalformed);
+    assert_eq!(
+        refused(&[("x-auth-token", "a.b.c"), ("authorization", "Bearer d.e.f")]),
+        Reason::SeveralTokens
+    );
+}
+
+#[test]
+fn a_policy_header_reads_only_that_header() {
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    let policy = Policy::new().header("X-Token");
+    assert_eq!(
+        verifier()
+            .authorize(&bearer(&token), &policy)
+            .unwrap_err()
+            .kind(),
+        RejectionKind::MissingCredentials
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert("x-token", HeaderValue::from_str(&token).unwrap());
+    assert!(verifier().authorize(&headers, &policy).is_ok());
+}
+
+fn cached(verifier: &Verifier) -> usize {
+    verifier.inner.cache.len()
+}
+
+fn verify_at(verifier: &Verifier, token: &str, now: i64) -> Result<TokenKind, RejectionKind> {
+    let platform = verifier.platform();
+    let policy = Policy::new();
+    let (key, target) = verifier.settled(platform, &policy).unwrap();
+    verifier
+        .verify_with(token, key, target, policy.scope, now)
+        .map(|c| c.kind())
+        .map_err(|r| r.kind())
+}
+
+#[test]
+fn a_cached_token_skips_the_signature_but_not_time_or_scope() {
+    let v = verifier();
+    let good = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": NOW + 100}));
+    assert_eq!(verify_at(&v, &good, NOW), Ok(TokenKind::Namespace));
+    assert_eq!(cached(&v), 1);
+    assert_eq!(
+        verify_at(&v, &good, NOW + 10),
+        Ok(TokenKind::Namespace),
+        "a hit"
+    );
+    // The scope rule still applies to a hit.
+    let container_only = Policy::new().scope(Scope::ContainerToken);
+    assert_eq!(
+        v.verify(&good, &container_only).unwrap_err().kind(),
+        RejectionKind::InsufficientScope
+    );
+    // Time passes: past `exp` plus the leeway, the hit is refused and the entry dropped.
+    assert_eq!(
+        verify_at(&v, &good, NOW + 160),
+        Err(RejectionKind::InvalidToken)
+    );
+    assert_eq!(cached(&v), 0);
+}
+
+#[test]
+fn the_signature_is_what_a_hit_skips() {
+    // Plant claims under the digest of a token whose signature is bad: only a hit can
+    // accept it, which shows the cache is consulted before the signature.
+    let v = verifier();
+    let forged = format!(
+        "{}x",
+        sign(&json!({"application_claim": [{"namespace_id": NS}]}))
+    );
+    assert_eq!(
+        verify_at(&v, &forged, NOW),
+        Err(RejectionKind::InvalidToken)
+    );
+    let claims: RawClaims = serde_json::from_str(&format!(
+        r#"{{"application_claim":[{{"namespace_id":"{NS}"}}]}}"#
+    ))
+    .unwrap();
+    v.inner.cache.insert(&forged, Arc::new(claims));
+    assert_eq!(verify_at(&v, &forged, NOW), Ok(TokenKind::Namespace));
+}
+
+#[test]
+fn refused_tokens_are_never_cached() {
+    let v = verifier();
+    let refused = [
+        format!(
+            "{}x",
+            sign(&json!({"application_claim": [{"namespace_id": NS}]}))
+        ),
+        sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": NOW - 3600})),
+        sign(&json!({"application_claim": [{"namespace_id": "elsewhere"}]})),
+        sign(&json!({"application_claim": [{"application_id": "a", "container_id": "b"}]})),
+    ];
+    for token in &refused {
+        assert!(verify_at(&v, token, NOW).is_err());
+    }
+    assert_eq!(cached(&v), 0);
+}
+
+#[test]
+fn capacity_bounds_the_cache_and_zero_turns_it_off() {
+    let build = |capacity| builder().cache_capacity(capacity).build().unwrap();
+    let small = build(2);
+    for jti in 0..5 {
+        let token =
+            sign(&json!({"application_claim": [{"namespace_id": NS}], "jti": jti.to_string()}));
+        assert_eq!(verify_at(&small, &token, NOW), Ok(TokenKind::Namespace));
+        assert!(cached(&small) <= 2);
+    }
+    let off = build(0);
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    assert_eq!(verify_at(&off, &token, NOW), Ok(TokenKind::Namespace));
+    assert_eq!(verify_at(&off, &token, NOW), Ok(TokenKind::Namespace));
+    assert_eq!(cached(&off), 0);
+}
+
+#[test]
+fn the_cache_is_safe_under_concurrency() {
+    let v = builder().cache_capacity(8).build().unwrap();
+    let tokens: Vec<(String, Result<TokenKind, RejectionKind>)> = (0..16)
+        .map(|i| match i % 4 {
+            0 | 1 => (sign(&json!({"application_claim": [{"namespace_id": NS}], "jti": i.to_string()})), Ok(TokenKind::Namespace)),
+            2 => (sign(&json!({"application_claim": [{"namespace_id": NS, "container_id": "sibling"}]})), Err(RejectionKind::InsufficientScope)),
+            _ => (format!("{}x", sign(&json!({"jti": i.to_string()}))), Err(RejectionKind::InvalidToken)),
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for thread in 0..8 {
+            let (v, tokens) = (&v, &tokens);
+            scope.spawn(move || {
+                for round in 0..50 {
+                    let (token, expected) = &tokens[(thread * 7 + round) % tokens.len()];
+                    assert_eq!(verify_at(v, token, NOW), *expected);
+                }
+            });
+        }
+    });
+    assert!(cached(&v) <= 8);
+}
