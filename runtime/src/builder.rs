@@ -65,7 +65,7 @@ impl VerifierBuilder {
     /// `public_if_env` handlers through without a token; `false` declares a private container
     /// behind the platform's edge, which `platform_iam` handlers trust. Default: neither
     /// (`public_if_env` handlers need a token, `platform_iam` handlers trust no edge), or
-    /// `SCW_PUBLIC` with [`from_env`](Self::from_env).
+    /// `SCW_PUBLIC` with [`env_fallback`](Self::env_fallback).
     pub fn public(mut self, public: bool) -> Self {
         self.public = Some(public);
         self

@@ -32,14 +32,9 @@
 //! ```
 //!
 //! On the platform, [`Verifier::global`] reads everything from the environment on first use
-//! (the names are in [`env`]):
+//! (the names are in [`env`](mod@env)):
 //!
-//! | variable | meaning |
-//! |---|---|
-//! | `SCW_PUBLIC_KEY` | PEM public key that verifies tokens (PKCS#1 or SPKI) |
-//! | `SCW_NAMESPACE_ID` | this container's namespace |
-//! | `SCW_APPLICATION_ID` | this container |
-//! | `SCW_PUBLIC` | `true` when the container is public; set to anything else, private |
+#![doc = include_str!("../docs/variables.md")]
 //!
 //! # The token profile
 //!
@@ -70,13 +65,7 @@
 //!
 //! # Responses
 //!
-//! | class | status | `WWW-Authenticate` | body `error` |
-//! |---|---|---|---|
-//! | [`MissingCredentials`](RejectionKind::MissingCredentials) | 401 | `Bearer realm="scw-private"` | `missing_token` |
-//! | [`InvalidRequest`](RejectionKind::InvalidRequest) | 400 | `..., error="invalid_request", error_description="..."` | `invalid_request` |
-//! | [`InvalidToken`](RejectionKind::InvalidToken) | 401 | `..., error="invalid_token", error_description="..."` | `invalid_token` |
-//! | [`InsufficientScope`](RejectionKind::InsufficientScope) | 403 | `..., error="insufficient_scope", error_description="..."` | `insufficient_scope` |
-//! | [`Misconfigured`](RejectionKind::Misconfigured) | 500 | `Bearer realm="scw-private"` | `server_error` |
+#![doc = include_str!("../docs/responses.md")]
 //!
 //! The description is the refusal's [`Reason`].
 //!
@@ -89,7 +78,7 @@
 //! - [`Rejection`], [`RejectionKind`], [`Reason`]: a refusal, its class and its cause.
 //! - [`ConfigError`], [`Origin`], [`KeyError`], [`PublicKey`]: configuration and the key.
 //! - [`RequestHeaders`]: header access, to verify requests of any HTTP library.
-//! - [`env`]: the names of the platform's variables.
+//! - [`env`](mod@env): the names of the platform's variables.
 //! - `layer` (feature `tower`): `ScwPrivateLayer`, the check as tower middleware.
 //! - `testing` (feature `testing`): key pairs and tokens for development and tests.
 //!
@@ -134,7 +123,9 @@ pub mod layer;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-#[doc = include_str!("attribute.md")]
+#[doc = include_str!("../docs/attribute.md")]
+#[doc = include_str!("../docs/arguments.md")]
+#[doc = include_str!("../docs/attribute-reference.md")]
 #[doc(inline)]
 pub use scw_private_macros::scw_private;
 
