@@ -1,14 +1,15 @@
 //! `scw-jwt serve`: a local stand-in for the platform's `GET /issue-jwt`.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use scw_private::testing::KeyPair;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::{Failure, issue, time};
@@ -40,11 +41,23 @@ pub(crate) fn run(keys: KeyPair, host: IpAddr, port: u16) -> Result<(), Failure>
 
 type Reply = (StatusCode, Json<Value>);
 
+/// The query `GET /issue-jwt` takes, as the platform's endpoint does.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueQuery {
+    namespace_id: Option<String>,
+    container_id: Option<String>,
+    expires_at: Option<String>,
+}
+
 async fn issue_jwt(
     State(keys): State<Arc<KeyPair>>,
-    Query(query): Query<HashMap<String, String>>,
+    query: Result<Query<IssueQuery>, QueryRejection>,
 ) -> Reply {
-    match token_for(&keys, &query) {
+    let token = query
+        .map_err(|rejection| rejection.body_text())
+        .and_then(|Query(query)| token_for(&keys, &query));
+    match token {
         Ok(token) => (StatusCode::OK, Json(json!({"token": token}))),
         Err(message) => (
             StatusCode::BAD_REQUEST,
@@ -53,26 +66,25 @@ async fn issue_jwt(
     }
 }
 
-fn token_for(keys: &KeyPair, query: &HashMap<String, String>) -> Result<String, String> {
-    if let Some(unknown) = query
-        .keys()
-        .find(|k| !["namespace_id", "container_id", "expires_at"].contains(&k.as_str()))
-    {
-        return Err(format!(
-            "unknown parameter `{unknown}`; expected namespace_id, container_id, expires_at"
-        ));
-    }
-    let id = |name: &str| match query.get(name).map(String::as_str) {
+fn token_for(keys: &KeyPair, query: &IssueQuery) -> Result<String, String> {
+    let id = |name: &str, value: &Option<String>| match value.as_deref() {
         Some("") => Err(format!("`{name}` is empty")),
-        other => Ok(other),
+        other => Ok(other.map(str::to_owned)),
     };
-    let (namespace_id, container_id) = (id("namespace_id")?, id("container_id")?);
+    let namespace_id = id("namespace_id", &query.namespace_id)?;
+    let container_id = id("container_id", &query.container_id)?;
     if namespace_id.is_none() && container_id.is_none() {
         return Err("give `namespace_id` or `container_id`".to_owned());
     }
     let exp = query
-        .get("expires_at")
-        .map(|date| time::parse_rfc3339(date))
+        .expires_at
+        .as_deref()
+        .map(time::parse_rfc3339)
         .transpose()?;
-    Ok(issue(keys, namespace_id, container_id, exp))
+    Ok(issue(
+        keys,
+        namespace_id.as_deref(),
+        container_id.as_deref(),
+        exp,
+    ))
 }
