@@ -189,7 +189,7 @@ async fn every_credential_against_default_and_platform_iam_routes() {
             }
         }
     }
-    assert_logs_hold_no_secret(&logs, &[IAM_KEY, &iam_upper, &namespace, &sibling]);
+    assert_logs_hold_no_secret(logs, &[IAM_KEY, &iam_upper, &namespace, &sibling]);
 }
 
 /// Whether the platform still injects `SCW_PUBLIC_KEY` in the IAM era is not documented: a
@@ -218,7 +218,7 @@ async fn without_a_key_the_platform_s_word_still_works_and_a_jwt_answers_500() {
             check(&response, Expect::Refused(500, "server_error"), &context);
         }
     }
-    assert_logs_hold_no_secret(&logs, &[IAM_KEY, &token]);
+    assert_logs_hold_no_secret(logs, &[IAM_KEY, &token]);
 }
 
 fn assert_logs_hold_no_secret(logs: &Mutex<Vec<u8>>, secrets: &[&str]) {
