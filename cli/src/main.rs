@@ -1,12 +1,15 @@
 //! `scw-jwt`: keys and tokens shaped like Scaleway's, for developing and testing private
 //! containers without the platform.
 //!
-//! Exit codes: 0 success, 1 a token was refused, 2 a usage error (bad flags, unreadable key
-//! file, bad date).
+//! Exit codes: 0 success, 1 a token was refused (or the edge failed), 2 a usage error (bad
+//! flags, unreadable key file, bad date). `edge` exits with its service's exit code.
 
+#[cfg(unix)]
+mod edge;
 mod serve;
 mod time;
 
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -72,6 +75,13 @@ enum Command {
         #[arg(long, value_name = "ID")]
         container_id: Option<String>,
     },
+    /// Run a service as the platform runs a container, behind a local stand-in for its edge.
+    #[cfg(unix)]
+    #[command(
+        after_help = "Examples:\n  scw-jwt edge --key dev-keys/private.pem -- cargo run\n  \
+        scw-jwt edge --key dev-keys/private.pem --privacy public --forward-token strip -- ./target/debug/my-service"
+    )]
+    Edge(EdgeArgs),
     /// Serve a local stand-in for the platform's token endpoint: GET /issue-jwt.
     #[command(
         after_help = "Example:\n  scw-jwt serve --key dev-keys/private.pem --port 8081\n  \
@@ -89,6 +99,47 @@ enum Command {
         host: std::net::IpAddr,
     },
 }
+
+/// `scw-jwt edge`'s flags.
+#[cfg(unix)]
+#[derive(Args)]
+struct EdgeArgs {
+    /// The private key (PEM): its public half is the service's SCW_PUBLIC_KEY, and the edge
+    /// accepts the JWTs it signs.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The service's namespace (SCW_NAMESPACE_ID); by default the quickstart's development id.
+    #[arg(long, value_name = "ID", default_value = DEV_NAMESPACE_ID)]
+    namespace_id: String,
+    /// The service's container id (SCW_APPLICATION_ID); by default the quickstart's.
+    #[arg(long, value_name = "ID", default_value = DEV_CONTAINER_ID)]
+    container_id: String,
+    /// The container's privacy: a private one's edge refuses calls without an accepted
+    /// X-Auth-Token (403); a public one's forwards everything.
+    #[arg(long, value_enum, default_value_t = edge::Privacy::Private)]
+    privacy: edge::Privacy,
+    /// The front port, where clients call (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The front address; loopback unless you mean it.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// The secret key of an IAM API key the edge accepts (a UUID); repeatable. Without one,
+    /// a fresh key is generated and printed.
+    #[arg(long = "iam-key", value_name = "UUID")]
+    iam_keys: Vec<String>,
+    /// What the edge does with X-Auth-Token after checking it; the real edge's choice is not
+    /// documented.
+    #[arg(long, value_enum, default_value_t = edge::ForwardToken::Keep)]
+    forward_token: edge::ForwardToken,
+    /// The command that starts the service, after `--`; it must listen on $PORT.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    command: Vec<OsString>,
+}
+
+/// The development ids of the quickstart, which `edge` uses by default.
+const DEV_NAMESPACE_ID: &str = "00000000-0000-4000-8000-00000000dev0";
+const DEV_CONTAINER_ID: &str = "00000000-0000-4000-8000-00000000dev1";
 
 /// A namespace token (`--namespace-id`) or a container token (`--container-id`, optionally
 /// with its namespace).
@@ -109,6 +160,9 @@ enum Failure {
     Refused,
     /// Bad input: exit 2, with the message.
     Usage(String),
+    /// The edge could not do its job: exit 1, with the message.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Edge(String),
 }
 
 fn main() -> ExitCode {
@@ -133,13 +187,44 @@ fn main() -> ExitCode {
         Command::Serve { key, port, host } => {
             load_private(&key).and_then(|keys| serve::run(keys, host, port))
         }
+        #[cfg(unix)]
+        Command::Edge(args) => {
+            let options = load_private(&args.key).map(|keys| edge::Options {
+                keys,
+                namespace_id: args.namespace_id,
+                container_id: args.container_id,
+                privacy: args.privacy,
+                host: args.host,
+                port: args.port,
+                iam_keys: args.iam_keys,
+                forward_token: args.forward_token,
+                command: args.command,
+            });
+            return match options.and_then(edge::run) {
+                Ok(code) => code,
+                Err(failure) => failure.exit_code(),
+            };
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Refused) => ExitCode::from(1),
-        Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
+        Err(failure) => failure.exit_code(),
+    }
+}
+
+impl Failure {
+    /// Says what went wrong, and the exit code that tells it.
+    fn exit_code(self) -> ExitCode {
+        match self {
+            Failure::Refused => ExitCode::from(1),
+            Failure::Edge(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+            Failure::Usage(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
         }
     }
 }

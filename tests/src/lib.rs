@@ -301,7 +301,7 @@ pub mod blocking {
         stream.write_all(request).unwrap();
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
-        crate::parse(&raw)
+        crate::parse_response(&raw)
             .unwrap_or_else(|| panic!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))
     }
 
@@ -338,7 +338,7 @@ pub async fn read_response(stream: &mut TcpStream) -> Response {
                 return Ok::<_, std::io::Error>(());
             }
             raw.extend_from_slice(&buf[..n]);
-            if let Some(response) = parse(&raw)
+            if let Some(response) = parse_response(&raw)
                 && response.body.len() >= content_length(&response).unwrap_or(usize::MAX)
             {
                 return Ok(());
@@ -353,7 +353,7 @@ pub async fn read_response(stream: &mut TcpStream) -> Response {
             String::from_utf8_lossy(&raw)
         ),
     }
-    parse(&raw)
+    parse_response(&raw)
         .unwrap_or_else(|| panic!("not an HTTP response: {:?}", String::from_utf8_lossy(&raw)))
 }
 
@@ -361,7 +361,8 @@ fn content_length(response: &Response) -> Option<usize> {
     response.header("content-length")?.parse().ok()
 }
 
-fn parse(raw: &[u8]) -> Option<Response> {
+/// Parses one whole response (status, headers, a body that may be chunked).
+pub fn parse_response(raw: &[u8]) -> Option<Response> {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n")?;
     let mut lines = head.split("\r\n");

@@ -1,0 +1,380 @@
+//! `scw-jwt edge` end to end over loopback: the quickstart behind it, every credential kind
+//! against every route under both privacies and both `--forward-token` modes, a large body
+//! streamed through, keep-alive, and the service's lifecycle (Ctrl-C, the service dying, the
+//! edge failing).
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use scw_private::testing::KeyPair;
+use tests::Response;
+
+const NS: &str = "11111111-aaaa-4aaa-8aaa-0000000000e1";
+const CT: &str = "22222222-bbbb-4bbb-8bbb-0000000000e1";
+const IAM_KEY: &str = "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13";
+const UNKNOWN_IAM_KEY: &str = "0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f";
+
+/// Test-only key pair A, written where `--key` can read it.
+fn key_file() -> &'static PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("scw-jwt-edge-{}.pem", std::process::id()));
+        std::fs::write(&path, keys().private_pem()).unwrap();
+        path
+    })
+}
+
+fn keys() -> &'static KeyPair {
+    static KEYS: OnceLock<KeyPair> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem")).unwrap()
+    })
+}
+
+/// The quickstart's binary, built once for all these tests if `cargo test` has not yet.
+fn quickstart() -> &'static PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        let profile = exe.parent().unwrap().parent().unwrap();
+        let binary = profile.join("examples").join("quickstart");
+        if !binary.exists() {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "-p", "examples", "--example", "quickstart"])
+                .status()
+                .unwrap();
+            assert!(status.success(), "building the quickstart failed");
+        }
+        binary
+    })
+}
+
+/// A running `scw-jwt edge`, stopped (and its service with it) when dropped.
+struct Edge {
+    process: Child,
+    front: SocketAddr,
+    service_pid: u32,
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        signal(self.process.id(), libc::SIGTERM);
+        let _ = self.process.wait();
+    }
+}
+
+fn signal(pid: u32, signal: libc::c_int) {
+    // SAFETY: `kill` has no memory-safety preconditions.
+    unsafe { libc::kill(libc::pid_t::try_from(pid).unwrap(), signal) };
+}
+
+fn alive(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Starts the edge with `flags` in front of `command`, and reads its banner up to the line
+/// that says where it listens (`None` if it exits first).
+fn start_edge(flags: &[&str], command: &[&str]) -> (Child, Option<SocketAddr>, u32) {
+    let key = key_file().to_str().unwrap().to_owned();
+    let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .args([
+            "edge",
+            "--key",
+            &key,
+            "--namespace-id",
+            NS,
+            "--container-id",
+            CT,
+        ])
+        .args(flags)
+        .arg("--")
+        .args(command)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+    let (mut front, mut pid) = (None, 0);
+    for line in lines.by_ref() {
+        let Ok(line) = line else { break };
+        if let Some(rest) = line.strip_prefix("scw-jwt edge: started ") {
+            let digits = rest.split("(pid ").nth(1).unwrap();
+            pid = digits.split(')').next().unwrap().parse().unwrap();
+        }
+        if let Some(addr) = line.strip_prefix("scw-jwt edge listening on http://") {
+            front = Some(addr.parse().unwrap());
+            break;
+        }
+    }
+    // Keep reading, so neither the edge nor its service ever blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (process, front, pid)
+}
+
+fn edge(privacy: &str, forward_token: &str) -> Edge {
+    let flags = [
+        "--port",
+        "0",
+        "--iam-key",
+        IAM_KEY,
+        "--privacy",
+        privacy,
+        "--forward-token",
+        forward_token,
+    ];
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    let (process, front, service_pid) = start_edge(&flags, &[&quickstart]);
+    Edge {
+        process,
+        front: front.expect("the edge said where it listens"),
+        service_pid,
+    }
+}
+
+/// What a call carries in `X-Auth-Token`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Credential {
+    Nothing,
+    IamKey,
+    UnknownIamKey,
+    Namespace,
+    Container,
+    Sibling,
+    Garbage,
+}
+
+impl Credential {
+    const ALL: [Credential; 7] = [
+        Credential::Nothing,
+        Credential::IamKey,
+        Credential::UnknownIamKey,
+        Credential::Namespace,
+        Credential::Container,
+        Credential::Sibling,
+        Credential::Garbage,
+    ];
+
+    fn value(self) -> Option<String> {
+        let keys = keys();
+        Some(match self {
+            Credential::Nothing => return None,
+            Credential::IamKey => IAM_KEY.to_owned(),
+            Credential::UnknownIamKey => UNKNOWN_IAM_KEY.to_owned(),
+            Credential::Namespace => keys.token().namespace(NS).sign(),
+            Credential::Container => keys.token().container(NS, CT).sign(),
+            Credential::Sibling => keys.token().container(NS, "a-sibling").sign(),
+            Credential::Garbage => "not-a-jwt".to_owned(),
+        })
+    }
+}
+
+const ROUTES: [(&str, &str); 7] = [
+    ("GET", "/"),
+    ("GET", "/private"),
+    ("GET", "/container-only"),
+    ("GET", "/namespace-only"),
+    ("GET", "/maybe-public"),
+    ("GET", "/platform-iam"),
+    ("POST", "/echo"),
+];
+
+/// The status a call gets: from the edge (403) or from the quickstart behind it.
+fn expected(private: bool, strip: bool, credential: Credential, path: &str) -> u16 {
+    use Credential as C;
+    if private {
+        match credential {
+            C::Nothing | C::UnknownIamKey | C::Sibling | C::Garbage => return 403,
+            C::IamKey | C::Namespace | C::Container => {}
+        }
+    }
+    // What reaches the quickstart.
+    let seen = if private && strip {
+        C::Nothing
+    } else {
+        credential
+    };
+    match (path, seen) {
+        ("/", _) => 200,
+        ("/maybe-public", _) if !private => 200,
+        ("/platform-iam", C::Nothing | C::IamKey | C::UnknownIamKey) if private => 200,
+        (_, C::Nothing | C::IamKey | C::UnknownIamKey | C::Garbage) => 401,
+        ("/container-only", C::Namespace) | ("/namespace-only", C::Container | C::Sibling) => 403,
+        (_, C::Sibling) => 403,
+        (_, C::Namespace | C::Container) => 200,
+    }
+}
+
+#[test]
+fn every_credential_against_every_route_under_both_privacies_and_forwarding_modes() {
+    let credentials: Vec<(Credential, Option<String>)> =
+        Credential::ALL.iter().map(|c| (*c, c.value())).collect();
+    let mut checked = 0;
+    for (privacy, forward_token) in [
+        ("private", "keep"),
+        ("private", "strip"),
+        ("public", "keep"),
+        ("public", "strip"),
+    ] {
+        let edge = edge(privacy, forward_token);
+        let (private, strip) = (privacy == "private", forward_token == "strip");
+        for (credential, value) in &credentials {
+            for (method, path) in ROUTES {
+                let headers: Vec<(&str, &str)> = value
+                    .iter()
+                    .map(|value| ("X-Auth-Token", value.as_str()))
+                    .chain((method == "POST").then_some(("Content-Type", "application/json")))
+                    .collect();
+                let body = if method == "POST" { r#"{"a":1}"# } else { "" };
+                let response = tests::blocking::send(edge.front, method, path, &headers, body);
+                let context =
+                    format!("{privacy}, {forward_token}, {credential:?}, {method} {path}");
+                let status = expected(private, strip, *credential, path);
+                assert_eq!(response.status, status, "{context}: {response:?}");
+                if let Some(value) = value {
+                    assert!(!response.body.contains(value.as_str()), "{context}: echoed");
+                }
+                if path == "/platform-iam" && status == 200 {
+                    let kind = &response.json()["kind"];
+                    let by_the_edge = private && (strip || *credential == Credential::IamKey);
+                    assert_eq!(kind == "platform_iam", by_the_edge, "{context}: {kind}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 7 * 7);
+}
+
+#[test]
+fn the_edge_s_own_refusal_is_a_403_that_names_no_credential() {
+    let edge = edge("private", "keep");
+    let sibling = Credential::Sibling.value().unwrap();
+    for headers in [
+        vec![],
+        vec![("X-Auth-Token", UNKNOWN_IAM_KEY)],
+        vec![("X-Auth-Token", sibling.as_str())],
+        vec![("X-Auth-Token", IAM_KEY), ("X-Auth-Token", IAM_KEY)],
+        // The edge reads X-Auth-Token only, as the platform documents.
+        vec![("Authorization", "Bearer x")],
+    ] {
+        let response = tests::blocking::send(edge.front, "GET", "/", &headers, "");
+        assert_eq!(response.status, 403, "{headers:?}: {response:?}");
+        assert_eq!(response.json()["error"], "forbidden");
+        for (_, value) in &headers {
+            assert!(!response.body.contains(value), "{headers:?}");
+        }
+    }
+}
+
+#[test]
+fn a_large_body_streams_through_and_keep_alive_works() {
+    let edge = edge("private", "keep");
+    let token = Credential::Namespace.value().unwrap();
+    // A body sent in chunks, as a client streams it: about 1.5 MB of JSON.
+    let payload = format!(r#"{{"data":"{}"}}"#, "x".repeat(1_500_000));
+    let mut raw = format!(
+        "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Auth-Token: {token}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .into_bytes();
+    for chunk in payload.as_bytes().chunks(64 * 1024) {
+        raw.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        raw.extend_from_slice(chunk);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"0\r\n\r\n");
+    let response = tests::blocking::send_raw(edge.front, &raw);
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body.len(), payload.len());
+    assert!(response.body == payload, "the body came back changed");
+
+    // Two requests on one connection.
+    let mut stream = TcpStream::connect(edge.front).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    for _ in 0..2 {
+        write!(
+            stream,
+            "GET /private HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {token}\r\n\r\n"
+        )
+        .unwrap();
+        let response = read_one(&mut stream);
+        assert_eq!(response.status, 200, "{response:?}");
+    }
+}
+
+/// Reads one response with a `Content-Length` from a kept-alive connection.
+fn read_one(stream: &mut TcpStream) -> Response {
+    let mut raw = Vec::new();
+    let mut byte = [0u8; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-length:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    raw.extend_from_slice(&body);
+    tests::parse_response(&raw).unwrap()
+}
+
+fn wait_exit(process: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = process.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the edge did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_service_and_the_edge_exits_with_its_code() {
+    let mut edge = edge("private", "keep");
+    assert!(alive(edge.service_pid));
+    signal(edge.process.id(), libc::SIGINT);
+    let status = wait_exit(&mut edge.process);
+    // The quickstart does not catch SIGINT: it dies of it, and the edge says so as a shell does.
+    assert_eq!(status.code(), Some(128 + libc::SIGINT), "{status:?}");
+    assert!(!alive(edge.service_pid), "the service outlived the edge");
+}
+
+#[test]
+fn the_service_dying_ends_the_edge_with_its_exit_code() {
+    // Before it listens...
+    let (mut process, front, _) = start_edge(&["--port", "0"], &["sh", "-c", "exit 7"]);
+    assert!(front.is_none());
+    assert_eq!(wait_exit(&mut process).code(), Some(7));
+    // ...and after.
+    let mut edge = edge("private", "keep");
+    signal(edge.service_pid, libc::SIGKILL);
+    let status = wait_exit(&mut edge.process);
+    assert_eq!(status.code(), Some(128 + libc::SIGKILL), "{status:?}");
+}
+
+#[test]
+fn an_edge_that_cannot_serve_leaves_no_service_running() {
+    let occupied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = occupied.local_addr().unwrap().port().to_string();
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    let (mut process, front, service_pid) = start_edge(&["--port", &port], &[&quickstart]);
+    assert!(front.is_none());
+    assert_eq!(wait_exit(&mut process).code(), Some(1));
+    assert!(service_pid != 0);
+    assert!(!alive(service_pid), "the service outlived the edge");
+}
