@@ -32,7 +32,10 @@ fn key_file() -> &'static PathBuf {
 fn keys() -> &'static KeyPair {
     static KEYS: OnceLock<KeyPair> = OnceLock::new();
     KEYS.get_or_init(|| {
-        KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem")).unwrap()
+        KeyPair::from_private_pem(include_str!(
+            "../../runtime/test-keys/rsa2048-a.private.pem"
+        ))
+        .unwrap()
     })
 }
 

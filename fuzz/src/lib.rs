@@ -7,7 +7,7 @@ use scw_private::testing::KeyPair;
 
 /// Test-only key pair A, which the verifier trusts.
 pub static KEYS: LazyLock<KeyPair> = LazyLock::new(|| {
-    KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem")).unwrap()
+    KeyPair::from_private_pem(include_str!("../../runtime/test-keys/rsa2048-a.private.pem")).unwrap()
 });
 
 /// A verifier for container `ct` of namespace `ns` that trusts [`KEYS`].

@@ -22,6 +22,10 @@
 //!         ::scw_private::__private::Reply::Default(self)   // or `on_reject`'s response
 //!     }
 //! }
+//! const _: () = {   // a compile error that names the feature when no framework is enabled
+//!     fn __scw_requires_a_framework<T: ::scw_private::__private::FrameworkEnabled>() {}
+//!     let _ = __scw_requires_a_framework::<()>;
+//! };
 //! pub async fn handler(
 //!     _: ::scw_private::__private::Guard<__scw_private_handler>,
 //!     Path(id): Path<u32>,
@@ -146,6 +150,7 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         None => quote!(#krate::__private::Reply::Default(self)),
     };
     let vis = &function.vis;
+    let requires_framework = format_ident!("__scw_requires_a_framework", span = Span::mixed_site());
     let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
     function.sig.inputs.insert(0, guard);
     quote! {
@@ -162,6 +167,11 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
                 #render
             }
         }
+
+        const _: () = {
+            fn #requires_framework<T: #krate::__private::FrameworkEnabled>() {}
+            let _ = #requires_framework::<()>;
+        };
 
         #function
     }

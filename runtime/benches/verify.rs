@@ -35,13 +35,13 @@ use tower::ServiceExt as _;
 const KEYS: [(&str, &str, &str); 2] = [
     (
         "rsa4096",
-        include_str!("../../test-keys/rsa4096.pkcs1.pem"),
-        include_str!("../../test-keys/rsa4096.private.pem"),
+        include_str!("../test-keys/rsa4096.pkcs1.pem"),
+        include_str!("../test-keys/rsa4096.private.pem"),
     ),
     (
         "rsa2048",
-        include_str!("../../test-keys/rsa2048-a.pkcs1.pem"),
-        include_str!("../../test-keys/rsa2048-a.private.pem"),
+        include_str!("../test-keys/rsa2048-a.pkcs1.pem"),
+        include_str!("../test-keys/rsa2048-a.private.pem"),
     ),
 ];
 const NS: &str = "11111111-1111-4111-8111-111111111111";

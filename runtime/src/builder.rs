@@ -234,7 +234,7 @@ mod tests {
 
     fn builder() -> VerifierBuilder {
         Verifier::builder()
-            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+            .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
             .namespace_id(NS)
             .container_id(CT)
     }
@@ -248,10 +248,10 @@ mod tests {
                 ..
             })
         ));
-        let key = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+        let key = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
         assert!(matches!(
             Verifier::builder()
-                .public_key_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
+                .public_key_pem(include_str!("../test-keys/rsa2048-a.private.pem"))
                 .build(),
             Err(ConfigError::Key {
                 error: KeyError::PrivateKey,

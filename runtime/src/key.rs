@@ -29,7 +29,7 @@ impl PublicKey {
     /// refused with an error that says which.
     ///
     /// ```
-    /// # let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    /// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
     /// let key = scw_private::PublicKey::from_pem(pem)?;
     /// assert_eq!(key.bits(), 2048);
     /// # Ok::<(), scw_private::KeyError>(())
@@ -247,8 +247,8 @@ fn single_block(text: &str) -> Result<Block<'_>, KeyError> {
 mod tests {
     use super::*;
 
-    const PKCS1: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
-    const SPKI: &str = include_str!("../../test-keys/rsa2048-a.spki.pem");
+    const PKCS1: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    const SPKI: &str = include_str!("../test-keys/rsa2048-a.spki.pem");
 
     fn load(text: &str) -> Result<usize, KeyError> {
         PublicKey::from_pem(text).map(|key| key.bits())
@@ -259,7 +259,7 @@ mod tests {
         assert_eq!(load(PKCS1), Ok(2048));
         assert_eq!(load(SPKI), Ok(2048));
         assert_eq!(
-            load(include_str!("../../test-keys/rsa4096.pkcs1.pem")),
+            load(include_str!("../test-keys/rsa4096.pkcs1.pem")),
             Ok(4096)
         );
     }
@@ -285,8 +285,8 @@ mod tests {
 
     #[test]
     fn says_what_is_wrong_with_a_refused_key() {
-        let private = include_str!("../../test-keys/rsa2048-a.private.pem");
-        let pkcs8 = include_str!("../../test-keys/rsa2048-a.pkcs8-private.pem");
+        let private = include_str!("../test-keys/rsa2048-a.private.pem");
+        let pkcs8 = include_str!("../test-keys/rsa2048-a.pkcs8-private.pem");
         let cases: &[(&str, KeyError)] = &[
             ("", KeyError::Empty),
             ("  \n ", KeyError::Empty),
@@ -295,19 +295,16 @@ mod tests {
             (private, KeyError::PrivateKey),
             (pkcs8, KeyError::PrivateKey),
             (
-                include_str!("../../test-keys/rsa2048-a.cert.pem"),
+                include_str!("../test-keys/rsa2048-a.cert.pem"),
                 KeyError::Certificate,
             ),
+            (include_str!("../test-keys/ec.spki.pem"), KeyError::NotRsa),
             (
-                include_str!("../../test-keys/ec.spki.pem"),
+                include_str!("../test-keys/ed25519.spki.pem"),
                 KeyError::NotRsa,
             ),
             (
-                include_str!("../../test-keys/ed25519.spki.pem"),
-                KeyError::NotRsa,
-            ),
-            (
-                include_str!("../../test-keys/rsa1024.pkcs1.pem"),
+                include_str!("../test-keys/rsa1024.pkcs1.pem"),
                 KeyError::TooSmall { bits: 1024 },
             ),
             (

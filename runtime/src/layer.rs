@@ -219,7 +219,7 @@ mod tests {
         }
     }
 
-    const PEM: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    const PEM: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
 
     fn verifier(public: bool) -> Verifier {
         Verifier::builder()

@@ -18,7 +18,7 @@
 //! use scw_private::{Policy, RejectionKind, Verifier};
 //!
 //! let verifier = Verifier::builder()
-//!     .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+//!     .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
 //!     .namespace_id("11111111-1111-1111-1111-111111111111")
 //!     .container_id("22222222-2222-2222-2222-222222222222")
 //!     .build()?;
@@ -94,7 +94,7 @@
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
 //! - `testing`: `testing`, key pairs and tokens for development and tests.
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod cache;

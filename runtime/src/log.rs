@@ -146,8 +146,8 @@ mod tests {
         let good =
             crate::token::tests::sign(&json!({"application_claim": [{"namespace_id": "ns"}]}));
         let forged = format!("{good}x");
-        let private_pem = include_str!("../../test-keys/rsa2048-a.private.pem");
-        let public_pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+        let private_pem = include_str!("../test-keys/rsa2048-a.private.pem");
+        let public_pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
         let secrets = [
             good.as_str(),
             forged.as_str(),

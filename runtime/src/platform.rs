@@ -92,7 +92,7 @@ mod tests {
         Platform::from_lookup(&|name| Ok(vars.get(name).cloned()))
     }
 
-    const PEM: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    const PEM: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
 
     #[test]
     fn reads_everything_the_platform_injects() {

@@ -23,6 +23,19 @@ pub trait RenderRejection<P> {
     fn render(self) -> Reply;
 }
 
+/// Proof that a web framework feature is enabled, which every expansion asks for: without
+/// one, `#[scw_private]` would fail later with an error about the route's handler that names
+/// nothing to fix.
+#[diagnostic::on_unimplemented(
+    message = "`#[scw_private]` needs a web framework: enable the `axum` or `actix-web` feature of `scw-private`",
+    label = "no framework feature of `scw-private` is enabled",
+    note = "in Cargo.toml: `scw-private = {{ version = \"0.1\", features = [\"axum\"] }}`"
+)]
+pub trait FrameworkEnabled {}
+
+#[cfg(any(feature = "axum", feature = "actix-web"))]
+impl FrameworkEnabled for () {}
+
 /// The extractor the macro puts first in a protected handler's parameters, so the token is
 /// checked before any other extractor runs (and before any body is read).
 pub struct Guard<P>(PhantomData<fn() -> P>);

@@ -152,12 +152,12 @@ pub(crate) mod tests {
     pub(crate) const NOW: i64 = 1_800_000_000;
 
     pub(crate) fn key_a() -> PublicKey {
-        PublicKey::from_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem")).unwrap()
+        PublicKey::from_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem")).unwrap()
     }
 
     /// Test-only key pairs A and B.
-    const PRIVATE_A: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
-    const PRIVATE_B: &str = include_str!("../../test-keys/rsa2048-b.private.pem");
+    const PRIVATE_A: &str = include_str!("../test-keys/rsa2048-a.private.pem");
+    const PRIVATE_B: &str = include_str!("../test-keys/rsa2048-b.private.pem");
 
     /// The one signer of the unit tests: `alg` over exactly these JSON texts, so a test can
     /// sign what no well-behaved encoder would write (arrays, duplicates, odd headers).
@@ -326,7 +326,7 @@ pub(crate) mod tests {
 
     #[test]
     fn hmac_with_the_public_key_as_secret_is_refused() {
-        let public = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+        let public = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
         let token = encode(
             &Header::new(Algorithm::HS256),
             &json!({}),
@@ -420,12 +420,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_4096_bit_key_verifies() {
-        let key = PublicKey::from_pem(include_str!("../../test-keys/rsa4096.pkcs1.pem")).unwrap();
+        let key = PublicKey::from_pem(include_str!("../test-keys/rsa4096.pkcs1.pem")).unwrap();
         let token = sign_as(
             Algorithm::RS256,
             r#"{"alg":"RS256","typ":"JWT"}"#,
             "{}",
-            include_str!("../../test-keys/rsa4096.private.pem"),
+            include_str!("../test-keys/rsa4096.private.pem"),
         );
         assert!(verify(&token, &key, &Rules::default(), NOW).is_ok());
     }

@@ -39,7 +39,7 @@ pub(crate) fn default_headers() -> Vec<HeaderName> {
 /// use scw_private::{Policy, Verifier};
 ///
 /// let verifier = Verifier::builder()
-///     .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+///     .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
 ///     .namespace_id("11111111-1111-1111-1111-111111111111")
 ///     .container_id("22222222-2222-2222-2222-222222222222")
 ///     .build()?;

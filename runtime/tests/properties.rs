@@ -5,10 +5,10 @@ use proptest::prelude::*;
 use scw_private::testing::KeyPair;
 use scw_private::{Policy, PublicKey, Verifier};
 
-const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+const PUBLIC_KEY: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
 /// A valid namespace token for `ns`, signed by test key A, for the mutations to start from.
 fn valid_token() -> String {
-    KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
+    KeyPair::from_private_pem(include_str!("../test-keys/rsa2048-a.private.pem"))
         .unwrap()
         .sign_raw(
             r#"{"alg":"RS256","typ":"JWT"}"#,

@@ -14,8 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Test-only key pair A, the verifier's key: 4096 bits and PKCS#1, like the platform's.
-pub const PUBLIC_KEY: &str = include_str!("../../test-keys/rsa4096.pkcs1.pem");
-pub const PRIVATE_KEY: &str = include_str!("../../test-keys/rsa4096.private.pem");
+pub const PUBLIC_KEY: &str = include_str!("../../runtime/test-keys/rsa4096.pkcs1.pem");
+pub const PRIVATE_KEY: &str = include_str!("../../runtime/test-keys/rsa4096.private.pem");
 
 pub const NS: &str = "11111111-aaaa-4aaa-8aaa-000000000001";
 pub const CT: &str = "22222222-bbbb-4bbb-8bbb-000000000001";

@@ -108,8 +108,10 @@ fn with_segment(token: &str, index: usize, segment: &str) -> String {
 fn cases() -> Vec<Case> {
     use Expect::*;
     let keys = KeyPair::from_private_pem(PRIVATE_KEY).unwrap();
-    let other =
-        KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-b.private.pem")).unwrap();
+    let other = KeyPair::from_private_pem(include_str!(
+        "../../runtime/test-keys/rsa2048-b.private.pem"
+    ))
+    .unwrap();
     let good = keys.token().namespace(NS).sign();
     let good_ct = keys.token().container(NS, CT).sign();
     let bearer = format!("Bearer {good}");
@@ -800,7 +802,7 @@ fn key_shapes() -> Vec<(&'static str, String, Expect)> {
             "two keys",
             format!(
                 "{pem}\n{}",
-                include_str!("../../test-keys/rsa2048-b.pkcs1.pem")
+                include_str!("../../runtime/test-keys/rsa2048-b.pkcs1.pem")
             ),
             ServerError,
         ),
@@ -814,22 +816,22 @@ fn key_shapes() -> Vec<(&'static str, String, Expect)> {
         ("private key (pkcs8)", keys.private_pem(), ServerError),
         (
             "certificate",
-            include_str!("../../test-keys/rsa2048-a.cert.pem").to_owned(),
+            include_str!("../../runtime/test-keys/rsa2048-a.cert.pem").to_owned(),
             ServerError,
         ),
         (
             "ec p-256 key",
-            include_str!("../../test-keys/ec.spki.pem").to_owned(),
+            include_str!("../../runtime/test-keys/ec.spki.pem").to_owned(),
             ServerError,
         ),
         (
             "ed25519 key",
-            include_str!("../../test-keys/ed25519.spki.pem").to_owned(),
+            include_str!("../../runtime/test-keys/ed25519.spki.pem").to_owned(),
             ServerError,
         ),
         (
             "rsa 1024",
-            include_str!("../../test-keys/rsa1024.pkcs1.pem").to_owned(),
+            include_str!("../../runtime/test-keys/rsa1024.pkcs1.pem").to_owned(),
             ServerError,
         ),
         (

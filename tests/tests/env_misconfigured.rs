@@ -22,7 +22,7 @@ fn a_private_key_in_scw_public_key_fails_closed() {
     unsafe {
         std::env::set_var(
             "SCW_PUBLIC_KEY",
-            include_str!("../../test-keys/rsa2048-a.private.pem"),
+            include_str!("../../runtime/test-keys/rsa2048-a.private.pem"),
         );
         std::env::set_var("SCW_NAMESPACE_ID", NS);
         std::env::set_var("SCW_APPLICATION_ID", CT);

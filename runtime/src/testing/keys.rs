@@ -208,11 +208,11 @@ mod tests {
         let again = KeyPair::from_private_pem(&keys.private_pem()).unwrap();
         assert_eq!(again.public_pem(), keys.public_pem());
         let fixture =
-            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa2048-a.private.pem"))
+            KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
                 .unwrap();
         assert_eq!(
             fixture.public_pem().trim(),
-            include_str!("../../../test-keys/rsa2048-a.pkcs1.pem").trim()
+            include_str!("../../test-keys/rsa2048-a.pkcs1.pem").trim()
         );
     }
 
@@ -222,7 +222,7 @@ mod tests {
             KeyPair::from_private_pem("nonsense").unwrap_err(),
             KeyPairError::NotAPrivateKey
         );
-        let public = include_str!("../../../test-keys/rsa2048-a.pkcs1.pem");
+        let public = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
         assert_eq!(
             KeyPair::from_private_pem(public).unwrap_err(),
             KeyPairError::NotAPrivateKey

@@ -283,7 +283,7 @@ mod tests {
     /// Test-only key pair A (2048 bits, fast), loaded once.
     fn keys() -> &'static KeyPair {
         static KEYS: std::sync::LazyLock<KeyPair> = std::sync::LazyLock::new(|| {
-            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa2048-a.private.pem"))
+            KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
                 .unwrap()
         });
         &KEYS
@@ -303,8 +303,7 @@ mod tests {
     #[test]
     fn platform_tokens_verify_at_4096_bits() {
         let keys =
-            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa4096.private.pem"))
-                .unwrap();
+            KeyPair::from_private_pem(include_str!("../../test-keys/rsa4096.private.pem")).unwrap();
         assert_eq!(keys.bits(), 4096);
         assert_eq!(
             check(&keys, &keys.token().namespace(NS).sign(), Policy::new()),
@@ -330,7 +329,7 @@ mod tests {
     fn every_refusal_token_is_refused_for_its_reason() {
         let keys = keys();
         let other =
-            KeyPair::from_private_pem(include_str!("../../../test-keys/rsa2048-b.private.pem"))
+            KeyPair::from_private_pem(include_str!("../../test-keys/rsa2048-b.private.pem"))
                 .unwrap();
         let invalid = |token: String, reason| {
             assert_eq!(

@@ -16,7 +16,7 @@ const CT: &str = "ct-1";
 /// A builder with test key A and this container's ids.
 fn builder() -> VerifierBuilder {
     Verifier::builder()
-        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id(NS)
         .container_id(CT)
 }
@@ -144,7 +144,7 @@ fn authorize_returns_the_granting_entry_and_registered_claims() {
 #[test]
 fn missing_ids_are_a_misconfiguration_never_a_match_on_empty() {
     let no_ids = Verifier::builder()
-        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id("")
         .build()
         .unwrap();
@@ -166,7 +166,7 @@ fn missing_ids_are_a_misconfiguration_never_a_match_on_empty() {
     );
     // A namespace-only check needs no container id.
     let ns_only = Verifier::builder()
-        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id(NS)
         .build()
         .unwrap();
