@@ -13,6 +13,12 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The README's Rust blocks, compiled (and run, unless marked `no_run`) as this crate's
+/// doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 /// Test-only key pair A, the verifier's key: 4096 bits and PKCS#1, like the platform's.
 pub const PUBLIC_KEY: &str = include_str!("../../runtime/test-keys/rsa4096.pkcs1.pem");
 pub const PRIVATE_KEY: &str = include_str!("../../runtime/test-keys/rsa4096.private.pem");
