@@ -93,6 +93,8 @@
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
 //! - `testing`: `testing`, key pairs and tokens for development and tests.
+//!
+#![doc = include_str!("../docs/migrating.md")]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
