@@ -95,7 +95,9 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Failure> {
 
 async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     if options.iam_keys.is_empty() {
-        options.iam_keys.push(random_uuid()?);
+        options
+            .iam_keys
+            .push(scw_private::testing::iam_secret_key());
     }
     for key in &options.iam_keys {
         if !is_uuid(key) {
@@ -115,11 +117,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     );
 
     tokio::select! {
-        status = child.wait() => {
-            let status = status.map_err(|e| Failure::Edge(format!("cannot wait for the service: {e}")))?;
-            eprintln!("scw-jwt edge: the service exited before it listened ({status})");
-            return Ok(exit_code(status));
-        }
+        status = child.wait() => return exited(status, " before it listened"),
         signal = signals.next() => return Ok(stop(&mut child, signal).await),
         ready = listening(upstream) => {
             if !ready {
@@ -160,11 +158,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     });
     loop {
         tokio::select! {
-            status = child.wait() => {
-                let status = status.map_err(|e| Failure::Edge(format!("cannot wait for the service: {e}")))?;
-                eprintln!("scw-jwt edge: the service exited ({status}); stopping");
-                return Ok(exit_code(status));
-            }
+            status = child.wait() => return exited(status, "; stopping"),
             signal = signals.next() => return Ok(stop(&mut child, signal).await),
             accepted = front.accept() => {
                 if let Ok((stream, client)) = accepted {
@@ -248,6 +242,13 @@ async fn stop(child: &mut Child, signal: libc::c_int) -> ExitCode {
         }
     };
     status.map_or(ExitCode::FAILURE, exit_code)
+}
+
+/// The edge's end when its service exited by itself: says so, and passes its code on.
+fn exited(status: std::io::Result<ExitStatus>, suffix: &str) -> Result<ExitCode, Failure> {
+    let status = status.map_err(|e| Failure::Edge(format!("cannot wait for the service: {e}")))?;
+    eprintln!("scw-jwt edge: the service exited ({status}){suffix}");
+    Ok(exit_code(status))
 }
 
 /// The service's exit code, or 128 + the signal that ended it, as a shell reports it.
@@ -483,10 +484,8 @@ fn forwarded_headers(headers: &mut HeaderMap, client: SocketAddr) {
     }
     // The front port is plain HTTP on loopback; the platform's is HTTPS.
     headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
-    if let Some(id) = random_uuid()
-        .ok()
-        .and_then(|id| HeaderValue::try_from(id).ok())
-    {
+    // A fresh UUID, the shape of the platform's request ids.
+    if let Ok(id) = HeaderValue::try_from(scw_private::testing::iam_secret_key()) {
         headers.insert("x-request-id", id);
     }
 }
@@ -499,28 +498,6 @@ fn is_uuid(value: &str) -> bool {
             8 | 13 | 18 | 23 => b == b'-',
             _ => b.is_ascii_hexdigit(),
         })
-}
-
-/// A random (version 4) UUID from the system's randomness.
-fn random_uuid() -> Result<String, Failure> {
-    let mut bytes = [0u8; 16];
-    std::io::Read::read_exact(
-        &mut std::fs::File::open("/dev/urandom")
-            .map_err(|e| Failure::Edge(format!("no system randomness: {e}")))?,
-        &mut bytes,
-    )
-    .map_err(|e| Failure::Edge(format!("no system randomness: {e}")))?;
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    ))
 }
 
 #[cfg(test)]
@@ -559,12 +536,5 @@ mod tests {
         forwarded_headers(&mut headers, client);
         assert_eq!(headers["x-forwarded-for"], "127.0.0.1, 127.0.0.1");
         assert_ne!(headers["x-request-id"], first, "a fresh id per request");
-    }
-
-    #[test]
-    fn random_uuids_are_version_4_and_differ() {
-        let (a, b) = (random_uuid().ok().unwrap(), random_uuid().ok().unwrap());
-        assert!(is_uuid(&a) && is_uuid(&b) && a != b);
-        assert_eq!(a.as_bytes()[14], b'4');
     }
 }

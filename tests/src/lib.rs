@@ -665,6 +665,21 @@ pub mod scenarios {
             .assert_refusal(400, "invalid_request");
     }
 
+    /// `GET /wrong-framework-rejection` has an `on_reject` written for the other framework,
+    /// which cannot render there: the request is still refused (500), the handler never runs.
+    pub async fn on_reject_for_the_other_framework_refuses(addr: SocketAddr) {
+        let response = get(addr, "/wrong-framework-rejection", &[]).await;
+        assert_eq!(response.status, 500, "{response:?}");
+        assert!(!response.body.contains("the handler ran"));
+        let token = Token::Namespace.value().unwrap();
+        let headers = [("X-Auth-Token", token.as_str())];
+        let response = get(addr, "/wrong-framework-rejection", &headers).await;
+        assert_eq!(
+            (response.status, response.body.as_str()),
+            (200, "the handler ran")
+        );
+    }
+
     /// `GET /custom-rejection` renders refusals with its `on_reject` function (418, text).
     pub async fn on_reject_renders(addr: SocketAddr) {
         let response = get(addr, "/custom-rejection", &[]).await;

@@ -332,19 +332,5 @@ async fn an_app_verifier_with_its_own_header_set() {
 
 #[tokio::test]
 async fn an_on_reject_for_the_other_framework_still_refuses() {
-    let (addr, _) = app(false).await;
-    let response = http_get(addr, "/wrong-framework-rejection", &[]).await;
-    assert_eq!(response.status, 500, "{response:?}");
-    assert!(!response.body.contains("the handler ran"));
-    let token = Token::Namespace.value().unwrap();
-    let response = http_get(
-        addr,
-        "/wrong-framework-rejection",
-        &[("X-Auth-Token", &token)],
-    )
-    .await;
-    assert_eq!(
-        (response.status, response.body.as_str()),
-        (200, "the handler ran")
-    );
+    scenarios::on_reject_for_the_other_framework_refuses(app(false).await.0).await;
 }

@@ -45,3 +45,15 @@ mod token;
 
 pub use self::keys::{KeyPair, KeyPairError};
 pub use self::token::{Algorithm, TokenBuilder};
+
+/// A fresh, random secret in the shape of an IAM API key's (a UUID), for tests of what a
+/// service does when the platform's edge forwards one in `X-Auth-Token`.
+///
+/// ```
+/// let key = scw_private::testing::iam_secret_key();
+/// assert_eq!(key.len(), 36);
+/// assert_ne!(key, scw_private::testing::iam_secret_key());
+/// ```
+pub fn iam_secret_key() -> String {
+    token::random_uuid()
+}

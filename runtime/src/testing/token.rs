@@ -69,8 +69,8 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A random (version 4) UUID, as the platform's `jti`.
-fn random_uuid() -> String {
+/// A random (version 4) UUID: the platform's `jti`, and the shape of an IAM secret key.
+pub(crate) fn random_uuid() -> String {
     let mut bytes = [0u8; 16];
     rand::fill(&mut bytes).expect("system randomness");
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
