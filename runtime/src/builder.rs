@@ -128,7 +128,7 @@ impl VerifierBuilder {
     /// How many accepted tokens to remember, so that the same token sent again skips the
     /// signature check (time claims and scope are still checked every time). Default
     /// [`DEFAULT_CACHE_CAPACITY`](Self::DEFAULT_CACHE_CAPACITY); 0 turns the cache off. An
-    /// entry holds the token and its parsed claims, about 1.5 KiB for a 4096-bit platform
+    /// entry holds the token and its parsed claims, about 1.8 KiB for a 4096-bit platform
     /// token.
     pub fn cache_capacity(mut self, entries: usize) -> Self {
         self.cache_capacity = Some(entries);
