@@ -94,7 +94,9 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Failure> {
 }
 
 async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
-    if options.iam_keys.is_empty() {
+    // Only a key made here is printed: one given with --iam-key may be a real secret.
+    let generated_iam_key = options.iam_keys.is_empty();
+    if generated_iam_key {
         options
             .iam_keys
             .push(scw_private::testing::iam_secret_key());
@@ -144,7 +146,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     let front_addr = front
         .local_addr()
         .map_err(|e| Failure::Edge(e.to_string()))?;
-    banner(&options, front_addr);
+    banner(&options, front_addr, generated_iam_key);
 
     let edge = Arc::new(Edge {
         privacy: options.privacy,
@@ -286,7 +288,7 @@ fn describe(command: &[OsString]) -> String {
 }
 
 /// The start-up banner: what runs where, and tokens and commands that work as printed.
-fn banner(options: &Options, front: SocketAddr) {
+fn banner(options: &Options, front: SocketAddr, generated_iam_key: bool) {
     let (ns, ct) = (&options.namespace_id, &options.container_id);
     let keys = &options.keys;
     let base = format!("http://{front}");
@@ -319,7 +321,12 @@ fn banner(options: &Options, front: SocketAddr) {
         "export SIBLING_TOKEN='{}'",
         keys.token().container(ns, "a-sibling-container").sign()
     );
-    println!("export IAM_KEY='{}'", options.iam_keys[0]);
+    if generated_iam_key {
+        println!("export IAM_KEY='{}'", options.iam_keys[0]);
+    } else {
+        // A real IAM secret key is never echoed.
+        println!("export IAM_KEY='...'   # a key you gave with --iam-key (not printed)");
+    }
     println!();
     let (admitted, refused) = match options.privacy {
         Privacy::Private => ("forwarded, your service answers", "403 from the edge"),

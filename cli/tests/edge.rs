@@ -106,6 +106,11 @@ fn start_edge(flags: &[&str], command: &[&str]) -> (Child, Option<SocketAddr>, u
     let (mut front, mut pid) = (None, 0);
     for line in lines.by_ref() {
         let Ok(line) = line else { break };
+        // A key given with --iam-key may be a real secret: the banner never shows it.
+        assert!(
+            !line.contains(IAM_KEY),
+            "the banner echoed --iam-key: {line}"
+        );
         if let Some(rest) = line.strip_prefix("scw-jwt edge: started ") {
             let digits = rest.split("(pid ").nth(1).unwrap();
             pid = digits.split(')').next().unwrap().parse().unwrap();
@@ -113,6 +118,20 @@ fn start_edge(flags: &[&str], command: &[&str]) -> (Child, Option<SocketAddr>, u
         if let Some(addr) = line.strip_prefix("scw-jwt edge listening on http://") {
             front = Some(addr.parse().unwrap());
             break;
+        }
+    }
+    if front.is_some() && flags.contains(&"--iam-key") {
+        // The rest of the banner, through its `export` lines.
+        let banner: Vec<String> = lines.by_ref().take(8).map_while(Result::ok).collect();
+        let export = banner
+            .iter()
+            .find(|line| line.starts_with("export IAM_KEY="));
+        assert!(export.is_some(), "no IAM key line in {banner:?}");
+        for line in &banner {
+            assert!(
+                !line.contains(IAM_KEY),
+                "the banner echoed --iam-key: {line}"
+            );
         }
     }
     // Keep reading, so neither the edge nor its service ever blocks on a full pipe.
