@@ -5,7 +5,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, get, post, web};
 use examples::Caller;
-use scw_private::{Claims, RejectionKind, scw_private};
+use scw_private::{Access, Claims, RejectionKind, scw_private};
 use serde_json::{Value, json};
 
 #[get("/")]
@@ -42,8 +42,8 @@ async fn maybe_public(claims: Option<Claims>) -> HttpResponse {
 
 #[get("/platform-iam")]
 #[scw_private(platform_iam)]
-async fn platform_iam(claims: Option<Claims>) -> HttpResponse {
-    HttpResponse::Ok().json(examples::platform_iam_caller(claims))
+async fn platform_iam(access: Access) -> HttpResponse {
+    HttpResponse::Ok().json(examples::platform_iam_caller(access))
 }
 
 #[post("/echo")]

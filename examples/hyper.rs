@@ -9,7 +9,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use scw_private::layer::ScwPrivateLayer;
-use scw_private::{Claims, Policy, RejectionKind, Scope};
+use scw_private::{Access, Claims, Policy, RejectionKind, Scope};
 use serde_json::{Value, json};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer as _, ServiceExt as _, service_fn};
@@ -45,8 +45,9 @@ fn protected(layer: ScwPrivateLayer) -> Route {
 /// Behind the platform's edge: the verified token's caller, or the platform's word.
 fn platform_iam() -> Route {
     let handler = service_fn(|request: Request<Incoming>| async move {
-        let claims = request.extensions().get::<Claims>().cloned();
-        let body = examples::platform_iam_caller(claims);
+        // The layer always says how a request got in.
+        let access = request.extensions().get::<Access>().cloned();
+        let body = access.map_or(json!({"kind": "unknown"}), examples::platform_iam_caller);
         Ok::<_, Infallible>(json_response(StatusCode::OK, &body))
     });
     BoxCloneSyncService::new(ScwPrivateLayer::new(Policy::new().platform_iam(true)).layer(handler))

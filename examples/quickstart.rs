@@ -14,7 +14,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use examples::Caller;
-use scw_private::{Claims, RejectionKind, scw_private};
+use scw_private::{Access, Claims, RejectionKind, scw_private};
 use serde_json::{Value, json};
 
 async fn index() -> Json<Value> {
@@ -51,8 +51,8 @@ async fn maybe_public(claims: Option<Claims>) -> Json<Value> {
 /// The IAM era: on a private container the platform's edge authenticated the call (with an IAM
 /// key or a JWT); a JWT that reaches the container is still verified here.
 #[scw_private(platform_iam)]
-async fn platform_iam(claims: Option<Claims>) -> Json<Value> {
-    Json(examples::platform_iam_caller(claims))
+async fn platform_iam(access: Access) -> Json<Value> {
+    Json(examples::platform_iam_caller(access))
 }
 
 /// The token is checked before the body is read: a refused request's body never is.

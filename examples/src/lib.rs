@@ -226,11 +226,12 @@ pub fn expected_status(protection: Protection, kind: Option<TokenKind>) -> u16 {
     }
 }
 
-/// The body of a `platform_iam` route: the verified token's caller, or the platform's word.
-pub fn platform_iam_caller(claims: Option<scw_private::Claims>) -> serde_json::Value {
-    match claims {
-        Some(claims) => serde_json::json!(Caller::from(claims)),
-        None => serde_json::json!({"kind": "platform_iam"}),
+/// The body of a `platform_iam` route: the verified token's caller, or how else the request
+/// got in (`{"kind":"platform_iam"}` on the platform's word).
+pub fn platform_iam_caller(access: scw_private::Access) -> serde_json::Value {
+    match access {
+        scw_private::Access::Token(claims) => serde_json::json!(Caller::from(claims)),
+        other => serde_json::json!({"kind": other.as_str()}),
     }
 }
 

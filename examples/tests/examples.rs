@@ -448,14 +448,11 @@ fn on_a_private_container_the_platform_iam_route_trusts_the_edge() {
             401,
             "{name}"
         );
-        // Elsewhere an IAM key alone is refused, with what to do.
+        // Elsewhere an IAM key alone is refused, with what the caller can do.
         let reply = send(port, "GET", "/private", &[("X-Auth-Token", iam_key)], "");
         assert_eq!(reply.status, 401, "{name}");
         let description = reply.json()["error_description"].to_string();
-        assert!(
-            description.contains("platform_iam"),
-            "{name}: {description}"
-        );
+        assert!(description.contains("send a JWT"), "{name}: {description}");
         assert!(!reply.body.contains(iam_key), "{name}");
         assert!(!running.stderr.lock().unwrap().contains(iam_key), "{name}");
     }

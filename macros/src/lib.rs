@@ -1,5 +1,6 @@
 //! The `#[scw_private]` attribute. Use it through the `scw-private` crate, which documents it
 //! and holds the verifier the generated code calls.
+#![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 
 mod args;

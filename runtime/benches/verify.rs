@@ -113,8 +113,10 @@ fn bench_key(c: &mut Criterion, group: &str, public_key: &str, private_key: &str
     validation.leeway = 60;
     validation.validate_nbf = true;
     validation.set_audience(&["functions"]);
-    // Settle the crypto provider as the verifier does (both backends may be enabled).
-    let _ = verifier(0);
+    // jsonwebtoken's own `decode` needs a process-wide provider when feature unification
+    // enables both backends; this benchmark is the application, so it installs one (the
+    // verifier reads it and installs nothing).
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     jsonwebtoken::decode::<PeerClaims>(&token, &key, &validation)
         .expect("the peer accepts the token");
     c.bench_function("a_jsonwebtoken_decode", |b| {

@@ -1,4 +1,4 @@
-//! actix-web 4: the guard and `Claims` as extractors, `Rejection` as an error response.
+//! actix-web 4: the guard, `Access` and `Claims` as extractors, `Rejection` as an error response.
 //!
 //! The verifier is the app data of type [`Verifier`] or `web::Data<Verifier>` when the
 //! application adds one (`App::app_data(verifier)`), and [`Verifier::global`] otherwise.
@@ -11,8 +11,9 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError, web};
 
 use crate::extract::RequestHeaders;
-use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
-use crate::{Claims, Policy, Reason, Rejection, Verifier};
+use crate::handoff::{self, Found};
+use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply};
+use crate::{Access, Claims, OptionalClaims, Rejection, Verifier};
 
 impl RequestHeaders for HeaderMap {
     fn header_values<'a>(&'a self, name: &http::HeaderName) -> impl Iterator<Item = &'a [u8]> {
@@ -59,13 +60,12 @@ where
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(match verifier(req).authorize(req.headers(), &P::POLICY) {
-            Ok(verified) => {
-                req.extensions_mut()
-                    .insert(verified.map_or(Verified::WithoutToken, Verified::Token));
+            Ok(access) => {
+                req.extensions_mut().insert(Found::Allowed(access));
                 Ok(Guard::new())
             }
             Err(rejection) => {
-                req.extensions_mut().insert(Verified::Refused);
+                req.extensions_mut().insert(Found::Refused);
                 Err(error(RenderRejection::<P>::render(rejection)))
             }
         })
@@ -78,7 +78,7 @@ fn error(reply: Reply) -> actix_web::Error {
         Reply::Actix(response) => {
             InternalError::from_response("request refused by scw-private", response).into()
         }
-        #[cfg(feature = "axum")]
+        #[cfg(feature = "axum-0_8")]
         Reply::Axum(_) => {
             // An `on_reject` written for axum on an actix-web handler: still refuse.
             #[cfg(feature = "tracing")]
@@ -88,31 +88,58 @@ fn error(reply: Reply) -> actix_web::Error {
     }
 }
 
+/// How the request got in: what the `#[scw_private]` check found, or on a handler without
+/// it, the request checked with the default [`Policy`](crate::Policy) (a verified token is
+/// required).
+impl FromRequest for Access {
+    type Error = Rejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = req.extensions().get::<Found>().cloned();
+        ready(handoff::access(
+            found.as_ref(),
+            handoff::check_now(verifier(req), req.headers()),
+        ))
+    }
+}
+
 /// The verified claims of a request.
 ///
 /// Behind `#[scw_private]` they are the ones its check found, so the token is verified once.
 /// On a handler without the attribute the extractor verifies the request itself with the
-/// default [`Policy`]. `Option<Claims>` is `None` when a `public_if_env` or `platform_iam`
-/// check let the request through without a token.
+/// default [`Policy`](crate::Policy).
+///
+/// `Option<Claims>` is `None` when the check let the request through without a token. Note
+/// that actix-web's `Option<T>` turns *every* error into `None`: on a handler without the
+/// attribute, take [`OptionalClaims`] instead, which refuses a token that is present but bad.
 impl FromRequest for Claims {
     type Error = Rejection;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        match req.extensions().get::<Verified>() {
-            Some(Verified::Token(claims)) => return ready(Ok(claims.clone())),
-            // `Option<Claims>` turns this into `None`, as it does any error.
-            Some(Verified::WithoutToken) => return ready(Err(Rejection::new(Reason::NoToken))),
-            // The guard's refusal is the response; this one is never seen.
-            Some(Verified::Refused) => return ready(Err(Rejection::new(Reason::NoToken))),
-            None => {}
-        }
+        let found = req.extensions().get::<Found>().cloned();
+        ready(handoff::claims(
+            found.as_ref(),
+            handoff::check_now(verifier(req), req.headers()),
+        ))
+    }
+}
+
+/// `None` when the request carries no token (or the check let it in without one); a token
+/// that is present but refused is a refusal, as with axum's `Option<Claims>`.
+impl FromRequest for OptionalClaims {
+    type Error = Rejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = req.extensions().get::<Found>().cloned();
         ready(
-            match verifier(req).authorize(req.headers(), &Policy::new()) {
-                Ok(Some(claims)) => Ok(claims),
-                Ok(None) => Err(Rejection::new(Reason::NoToken)),
-                Err(rejection) => Err(rejection),
-            },
+            handoff::optional_claims(
+                found.as_ref(),
+                handoff::check_now(verifier(req), req.headers()),
+            )
+            .map(OptionalClaims),
         )
     }
 }

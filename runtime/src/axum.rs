@@ -1,4 +1,4 @@
-//! axum 0.8: the guard and `Claims` as extractors, `Rejection` as a response.
+//! axum 0.8: the guard, `Access` and `Claims` as extractors, `Rejection` as a response.
 //!
 //! The verifier is the request extension of type [`Verifier`] when the application adds one
 //! (`Router::layer(Extension(verifier))`), and [`Verifier::global`] otherwise.
@@ -7,10 +7,11 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply, Verified};
-use crate::{Claims, Policy, Reason, Rejection, RejectionKind, Verifier};
+use crate::handoff::{self, Found};
+use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply};
+use crate::{Access, Claims, OptionalClaims, Rejection, Verifier};
 
-/// The RFC 6750 response, with the [`RejectionKind`] in its extensions for logging
+/// The RFC 6750 response, with the [`RejectionKind`](crate::RejectionKind) in its extensions for logging
 /// middleware.
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
@@ -37,10 +38,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         match verifier(parts).authorize(&parts.headers, &P::POLICY) {
-            Ok(verified) => {
-                parts
-                    .extensions
-                    .insert(verified.map_or(Verified::WithoutToken, Verified::Token));
+            Ok(access) => {
+                parts.extensions.insert(Found::Allowed(access));
                 Ok(Guard::new())
             }
             Err(rejection) => Err(render(RenderRejection::<P>::render(rejection))),
@@ -52,7 +51,7 @@ fn render(reply: Reply) -> Response {
     match reply {
         Reply::Default(rejection) => rejection.into_response(),
         Reply::Axum(response) => response,
-        #[cfg(feature = "actix-web")]
+        #[cfg(feature = "actix-web-4")]
         Reply::Actix(_) => {
             // An `on_reject` written for actix-web on an axum handler: still refuse.
             #[cfg(feature = "tracing")]
@@ -62,28 +61,33 @@ fn render(reply: Reply) -> Response {
     }
 }
 
+/// How the request got in: what the `#[scw_private]` check (or the layer) found, or on a
+/// handler without either, the request checked with the default [`Policy`](crate::Policy) (a verified token
+/// is required).
+impl<S: Send + Sync> FromRequestParts<S> for Access {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        handoff::access(
+            parts.extensions.get(),
+            handoff::check_now(verifier(parts), &parts.headers),
+        )
+    }
+}
+
 /// The verified claims of a request.
 ///
 /// Behind `#[scw_private]` they are the ones its check found, so the token is verified once.
 /// On a handler without the attribute the extractor verifies the request itself with the
-/// default [`Policy`].
+/// default [`Policy`](crate::Policy).
 impl<S: Send + Sync> FromRequestParts<S> for Claims {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts.extensions.get::<Verified>() {
-            Some(Verified::Token(claims)) => return Ok(claims.clone()),
-            // Let through without a token (or refused, unreachable in axum, which stops at the guard).
-            Some(Verified::WithoutToken | Verified::Refused) => {
-                return Err(Rejection::new(Reason::NoToken));
-            }
-            None => {}
-        }
-        match verifier(parts).authorize(&parts.headers, &Policy::new())? {
-            Some(claims) => Ok(claims),
-            // Unreachable with `Policy::new()`, which never lets a request through untokened.
-            None => Err(Rejection::new(Reason::NoToken)),
-        }
+        handoff::claims(
+            parts.extensions.get(),
+            handoff::check_now(verifier(parts), &parts.headers),
+        )
     }
 }
 
@@ -94,16 +98,22 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Claims {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
-        match parts.extensions.get::<Verified>() {
-            Some(Verified::Token(claims)) => return Ok(Some(claims.clone())),
-            Some(Verified::WithoutToken) => return Ok(None),
-            Some(Verified::Refused) => return Err(Rejection::new(Reason::NoToken)),
-            None => {}
-        }
-        match verifier(parts).authorize(&parts.headers, &Policy::new()) {
-            Ok(claims) => Ok(claims),
-            Err(rejection) if rejection.kind() == RejectionKind::MissingCredentials => Ok(None),
-            Err(rejection) => Err(rejection),
-        }
+        handoff::optional_claims(
+            parts.extensions.get(),
+            handoff::check_now(verifier(parts), &parts.headers),
+        )
+    }
+}
+
+/// The same as `Option<Claims>`.
+impl<S: Send + Sync> FromRequestParts<S> for OptionalClaims {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        handoff::optional_claims(
+            parts.extensions.get(),
+            handoff::check_now(verifier(parts), &parts.headers),
+        )
+        .map(OptionalClaims)
     }
 }

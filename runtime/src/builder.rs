@@ -27,6 +27,7 @@ pub struct VerifierBuilder {
     require_exp: bool,
     audiences: Option<Vec<String>>,
     issuers: Option<Vec<String>>,
+    max_token_age: Option<Duration>,
     headers: Option<Vec<String>>,
     cache_capacity: Option<usize>,
 }
@@ -103,6 +104,30 @@ impl VerifierBuilder {
         self
     }
 
+    /// Refuse tokens issued (`iat`) longer ago than `age`, and tokens without `iat`. Default:
+    /// no bound.
+    ///
+    /// Platform tokens carry no `exp`, and since 2022 a token deleted in the console or the
+    /// API is refused by the platform's edge, but a verifier in the container cannot see a
+    /// deletion: where the edge checks nothing (a public container, a local run, a call that
+    /// reaches the service another way), a deleted or leaked token verifies for ever. A
+    /// maximum age bounds that. Tokens must then be renewed within `age`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    ///
+    /// let verifier = scw_private::Verifier::builder()
+    ///     .public_key_pem(pem)
+    ///     .max_token_age(Duration::from_secs(90 * 24 * 60 * 60))
+    ///     .build()?;
+    /// # Ok::<(), scw_private::ConfigError>(())
+    /// ```
+    pub fn max_token_age(mut self, age: Duration) -> Self {
+        self.max_token_age = Some(age);
+        self
+    }
+
     /// Require `iss` to be one of these. Default: `iss` is not checked.
     pub fn issuers<I, S>(mut self, issuers: I) -> Self
     where
@@ -135,7 +160,14 @@ impl VerifierBuilder {
         self
     }
 
-    /// Checks and loads everything; an unusable key, id or header name is an error here.
+    /// Checks and loads everything. An unusable key or header name is an error here, and with
+    /// [`env_fallback`](Self::env_fallback) an unreadable variable or a `SCW_PUBLIC` that is
+    /// neither `true` nor `false`.
+    ///
+    /// Missing ids are not an error here: which ids are needed depends on each handler's
+    /// [`Policy`](crate::Policy) (a namespace-token route needs no container id, a route may
+    /// name its own ids), so a request that needs a missing id is answered 500. Call
+    /// [`Verifier::preflight`] with each policy the service uses to fail at start instead.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         let env = self
             .env_fallback
@@ -181,12 +213,12 @@ impl VerifierBuilder {
                     origin: Origin::Builder,
                 },
             ),
-            privacy: match (self.public, &env) {
+            privacy: Ok(match (self.public, &env) {
                 (Some(true), _) => Privacy::Public,
                 (Some(false), _) => Privacy::Private,
-                (None, Some(env)) => env.privacy,
+                (None, Some(env)) => env.privacy.clone()?,
                 (None, None) => Privacy::Unknown,
-            },
+            }),
         };
         let headers = match self.headers {
             None => default_headers(),
@@ -207,6 +239,9 @@ impl VerifierBuilder {
             require_exp: self.require_exp,
             audiences: self.audiences.unwrap_or(defaults.audiences),
             issuers: self.issuers,
+            max_age: self
+                .max_token_age
+                .map(|age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX)),
         };
         let cache_capacity = self.cache_capacity.unwrap_or(Self::DEFAULT_CACHE_CAPACITY);
         Ok(Verifier::with_source(

@@ -121,8 +121,22 @@ impl Serialize for Claims {
 }
 
 /// Which kind of token granted access.
+///
+/// Serialized as `"namespace"` or `"container"`. New kinds may appear in a minor release, so
+/// a `match` needs a wildcard arm:
+///
+/// ```compile_fail,E0004
+/// # use scw_private::TokenKind;
+/// fn describe(kind: TokenKind) -> &'static str {
+///     match kind {
+///         TokenKind::Namespace => "every container of the namespace",
+///         TokenKind::Container => "this container",
+///     }
+/// }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum TokenKind {
     /// Issued with `namespace_id`: valid for every container of the namespace.
     Namespace,

@@ -17,10 +17,35 @@ pub enum Origin {
 /// Why the verifier cannot check tokens. Protected requests answer 500 while it lasts.
 ///
 /// Messages name the setting at fault and never contain a key or a token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// # What this type promises
+///
+/// It is `Clone`, `Debug`, `Display`, [`Error`](std::error::Error), `Send`, `Sync` and
+/// `'static`. It is not `PartialEq`: a later release may give a variant a source (an I/O
+/// error reading a key file, say) that cannot be compared; match on variants instead. New
+/// variants may appear, and the variants with fields may gain fields (they are
+/// `#[non_exhaustive]`: match them with `..`).
+///
+/// ```compile_fail,E0638
+/// # use scw_private::{ConfigError, Origin};
+/// fn from_environment(error: &ConfigError) -> bool {
+///     matches!(error, ConfigError::MissingNamespaceId { origin: Origin::Environment })
+/// }
+/// ```
+///
+/// ```
+/// # use scw_private::{ConfigError, Origin};
+/// fn from_environment(error: &ConfigError) -> bool {
+///     matches!(error, ConfigError::MissingNamespaceId { origin: Origin::Environment, .. })
+/// }
+/// ```
+#[derive(Clone, Debug)]
+// Unit tests compare values; the public API promises no equality (see above).
+#[cfg_attr(test, derive(PartialEq))]
 #[non_exhaustive]
 pub enum ConfigError {
     /// The public key is missing or unusable.
+    #[non_exhaustive]
     Key {
         /// Where the key came from.
         origin: Origin,
@@ -28,27 +53,37 @@ pub enum ConfigError {
         error: KeyError,
     },
     /// The namespace id is needed and missing or empty.
+    #[non_exhaustive]
     MissingNamespaceId {
         /// Where it was looked for.
         origin: Origin,
     },
     /// The container id is needed and missing or empty.
+    #[non_exhaustive]
     MissingContainerId {
         /// Where it was looked for.
         origin: Origin,
     },
     /// An environment variable holds bytes that are not UTF-8.
+    #[non_exhaustive]
     NotUnicode {
         /// The variable.
         variable: &'static str,
     },
     /// A configured header name is not a valid HTTP header name.
+    #[non_exhaustive]
     InvalidHeaderName {
         /// The name as given.
         name: String,
     },
     /// A verifier must read at least one header.
     NoHeaders,
+    /// `SCW_PUBLIC` is set to something other than `true` or `false` (in any case, with ASCII
+    /// white space around it), the only values the platform writes. Nothing is trusted then:
+    /// `public_if_env` lets no request through without a token, and `platform_iam` trusts no
+    /// edge. Reported by [`Verifier::preflight`](crate::Verifier::preflight) for policies
+    /// that read the variable.
+    InvalidPrivacy,
 }
 
 impl fmt::Display for ConfigError {
@@ -86,6 +121,11 @@ impl fmt::Display for ConfigError {
                 write!(f, "`{name}` is not a valid HTTP header name")
             }
             Self::NoHeaders => f.write_str("no header to read the token from"),
+            Self::InvalidPrivacy => f.write_str(
+                "`SCW_PUBLIC` is neither `true` nor `false`, so nothing is trusted: \
+                 `public_if_env` routes need a token and `platform_iam` routes trust no edge; \
+                 set it to `true` or `false`",
+            ),
         }
     }
 }

@@ -1,8 +1,14 @@
 //! Which implementation of RSA verifies signatures.
 //!
-//! `jsonwebtoken` panics on its first use when Cargo feature unification enables both of its
-//! backends, or neither, and no process-wide provider was installed. This module picks one
-//! explicitly so that cannot happen to a protected handler.
+//! `jsonwebtoken` keeps a process-wide default provider, and panics on first use when Cargo
+//! feature unification enables both of its backends, or neither, and nothing was installed.
+//! Choosing that default is the application's decision, not a library's: an application that
+//! installs its own after a library did gets an error. Even *reading* it is not neutral: when
+//! exactly one backend is enabled, `CryptoProvider::try_get_default` installs that backend
+//! for good. So this crate neither installs nor reads the process default: signatures are
+//! verified through the provider this module names, picked by this crate's own features
+//! (`aws-lc-rs`, else `rust-crypto`), and the application's `jsonwebtoken` calls use
+//! whatever it installs.
 
 use jsonwebtoken::crypto::CryptoProvider;
 
@@ -17,25 +23,7 @@ static PREFERRED: &CryptoProvider = &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVI
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 static PREFERRED: &CryptoProvider = &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
 
-/// The provider the application installed, or ours, installed as the process default so that
-/// the application's own `jsonwebtoken` calls cannot panic either.
+/// The provider that verifies this crate's signatures.
 pub(crate) fn provider() -> &'static CryptoProvider {
-    if let Some(installed) = CryptoProvider::try_get_default() {
-        return installed;
-    }
-    // Losing a race to another installer is fine: whichever won is a real provider.
-    let _ = PREFERRED.install_default();
-    CryptoProvider::try_get_default().unwrap_or(PREFERRED)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_provider_is_always_available() {
-        let provider = super::provider();
-        assert!(std::ptr::eq(
-            provider,
-            jsonwebtoken::crypto::CryptoProvider::try_get_default().unwrap()
-        ));
-    }
+    PREFERRED
 }

@@ -10,7 +10,7 @@ pub(crate) const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Read access to a request's headers, so any HTTP library can be verified.
 ///
-/// Implemented for `http::HeaderMap` (axum, hyper, tower) and, with the `actix-web` feature,
+/// Implemented for `http::HeaderMap` (axum, hyper, tower) and, with the `actix-web-4` feature,
 /// for actix-web's header map. Names come parsed, once per verifier, so a lookup does not
 /// parse them again on every request.
 ///

@@ -7,14 +7,15 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::private::Verified;
+use crate::handoff::Found;
 use crate::{Policy, Rejection, Verifier};
 
 /// Protects every request to the wrapped service with a [`Policy`], the same options and the
 /// same responses as `#[scw_private]`.
 ///
-/// An accepted request reaches the inner service with its [`Claims`](crate::Claims) in the
-/// request extensions (so axum's `Claims` extractor finds them without verifying again). A
+/// An accepted request reaches the inner service with its [`Access`](crate::Access) in the request
+/// extensions, and its [`Claims`](crate::Claims) when a token let it in (so axum's
+/// extractors find them without verifying again). A
 /// refused one never reaches it: the layer answers with the RFC 6750 response, whose body type
 /// is built `From<String>` (axum's `Body`, `http_body_util::Full<Bytes>`, `String`, ...).
 ///
@@ -22,7 +23,7 @@ use crate::{Policy, Rejection, Verifier};
 /// of type [`Verifier`], else [`Verifier::global`].
 ///
 /// ```
-/// # #[cfg(feature = "axum")] {
+/// # #[cfg(feature = "axum-0_8")] {
 /// use axum::{Router, routing::get};
 /// use scw_private::layer::ScwPrivateLayer;
 /// use scw_private::{Claims, Policy, Scope};
@@ -102,17 +103,13 @@ where
                 .unwrap_or_else(|| Verifier::global()),
         };
         match verifier.authorize(request.headers(), &self.policy) {
-            Ok(verified) => {
+            Ok(access) => {
                 let extensions = request.extensions_mut();
-                match verified {
-                    Some(claims) => {
-                        extensions.insert(claims.clone());
-                        extensions.insert(Verified::Token(claims));
-                    }
-                    None => {
-                        extensions.insert(Verified::WithoutToken);
-                    }
+                if let Some(claims) = access.claims() {
+                    extensions.insert(claims.clone());
                 }
+                extensions.insert(access.clone());
+                extensions.insert(Found::Allowed(access));
                 ResponseFuture::inner(self.inner.call(request))
             }
             Err(rejection) => ResponseFuture::refused(response(&rejection)),
@@ -180,7 +177,7 @@ mod tests {
     use std::future::Ready;
 
     use super::*;
-    use crate::{Claims, Scope};
+    use crate::{Access, Claims, Scope};
 
     /// Answers 200 with the claims it was handed, or `public`.
     #[derive(Clone)]
@@ -196,9 +193,13 @@ mod tests {
         }
 
         fn call(&mut self, request: http::Request<()>) -> Self::Future {
-            let body = match request.extensions().get::<Claims>() {
-                Some(claims) => format!("{:?}", claims.kind()),
-                None => "public".to_owned(),
+            let access = request.extensions().get::<Access>();
+            let claims = request.extensions().get::<Claims>();
+            assert_eq!(access.and_then(Access::claims), claims, "both or neither");
+            let body = match (access, claims) {
+                (Some(_), Some(claims)) => format!("{:?}", claims.kind()),
+                (Some(access), None) => access.as_str().to_owned(),
+                (None, _) => unreachable!("the layer always says how a request got in"),
             };
             std::future::ready(Ok(http::Response::new(body)))
         }
@@ -275,7 +276,7 @@ mod tests {
     fn public_if_env_and_header_options() {
         let public =
             ScwPrivateLayer::new(Policy::new().public_if_env(true)).verifier(verifier(true));
-        assert_eq!(call(&public, &[]).body(), "public");
+        assert_eq!(call(&public, &[]).body(), "public_container");
         let token = crate::token::tests::sign(
             &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
         );

@@ -49,11 +49,9 @@
 //! # The IAM era
 //!
 //! The platform's edge now authenticates calls to a private container itself, with a legacy
-//! JWT or the secret key of an IAM API key (a UUID) in `X-Auth-Token`. An IAM key cannot be
-//! verified here: alone it is refused (401, with a description that says what to do) unless
-//! the policy opts in with [`Policy::platform_iam`] (`#[scw_private(platform_iam)]`), which
-//! trusts the edge where `SCW_PUBLIC` says the container is private. A JWT is always verified
-//! in full. See the attribute's documentation for what the opt-in trusts and what it cannot.
+//! JWT or an IAM secret key, which cannot be verified here. By default such a key alone is
+//! refused; `#[scw_private(platform_iam)]` trusts the edge where `SCW_PUBLIC` says `false`.
+//! What that trusts, and how `SCW_PUBLIC` is read: [`guide::iam_era`].
 //!
 //! # Cost
 //!
@@ -72,7 +70,8 @@
 //! # API at a glance
 //!
 //! - [`scw_private`]: the attribute for axum and actix-web handlers.
-//! - [`Claims`], [`TokenKind`]: what a verified token says, for handlers.
+//! - [`Access`]: how a request got in (a verified token, a public container, the platform's
+//!   word); [`Claims`], [`OptionalClaims`], [`TokenKind`]: what a verified token says.
 //! - [`Policy`], [`Scope`]: what one handler requires.
 //! - [`Verifier`], [`VerifierBuilder`]: the check, from the environment or explicit values.
 //! - [`Rejection`], [`RejectionKind`], [`Reason`]: a refusal, its class and its cause.
@@ -89,15 +88,20 @@
 //! - `tracing` (default): one event per refusal with its class and reason; misconfiguration at
 //!   error level, at most once a minute. Never a token or a key. Install a subscriber (for
 //!   example `tracing_subscriber::fmt::init()`) to see them.
-//! - `axum`, `actix-web`: the extractors `#[scw_private]` relies on, and `Claims` as an
+//! - `axum-0_8`, `actix-web-4`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
 //! - `testing`: `testing`, key pairs and tokens for development and tests.
 //!
-#![doc = include_str!("../docs/migrating.md")]
+//! # Guides
+//!
+//! - [`guide::iam_era`]: what `platform_iam` trusts, and what `SCW_PUBLIC` means.
+//! - [`guide::migrating`]: from jwt-authorizer or a hand-written `jsonwebtoken` middleware.
+#![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod access;
 mod builder;
 mod cache;
 mod claims;
@@ -105,6 +109,7 @@ mod config;
 mod crypto;
 mod der;
 mod extract;
+mod handoff;
 mod key;
 mod log;
 mod platform;
@@ -115,11 +120,12 @@ mod scope;
 mod token;
 mod verifier;
 
-#[cfg(feature = "actix-web")]
+#[cfg(feature = "actix-web-4")]
 mod actix;
-#[cfg(feature = "axum")]
+#[cfg(feature = "axum-0_8")]
 mod axum;
 pub mod env;
+pub mod guide;
 #[cfg(feature = "tower")]
 pub mod layer;
 #[cfg(feature = "testing")]
@@ -131,6 +137,7 @@ pub mod testing;
 #[doc(inline)]
 pub use scw_private_macros::scw_private;
 
+pub use crate::access::{Access, OptionalClaims};
 pub use crate::builder::VerifierBuilder;
 pub use crate::claims::{Claims, TokenKind};
 pub use crate::config::{ConfigError, Origin};

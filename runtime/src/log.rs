@@ -49,6 +49,18 @@ pub(crate) fn refused(rejection: &Rejection) {
 
     let class = rejection.kind().code();
     let reason = rejection.reason().as_str();
+    if rejection.reason() == crate::Reason::IamKey {
+        // The client is told what it can do; what the server can do is said here.
+        tracing::info!(
+            target: "scw_private",
+            class,
+            reason,
+            hint = "if the platform's edge authenticates this container's calls, protect the \
+                    route with `platform_iam`",
+            "request refused"
+        );
+        return;
+    }
     if rejection.kind() != RejectionKind::Misconfigured {
         tracing::info!(target: "scw_private", class, reason, "request refused");
         return;
@@ -79,6 +91,20 @@ pub(crate) fn unusable_key(problem: &crate::ConfigError) {
 
 #[cfg(not(feature = "tracing"))]
 pub(crate) fn unusable_key(_: &crate::ConfigError) {}
+
+/// Reports once, when the environment is first read, a `SCW_PUBLIC` that is neither `true`
+/// nor `false`: every route then trusts nothing, which is safe but not what was deployed.
+#[cfg(feature = "tracing")]
+pub(crate) fn unusable_privacy(problem: &crate::ConfigError) {
+    tracing::error!(
+        target: "scw_private",
+        %problem,
+        "the container's privacy setting cannot be used"
+    );
+}
+
+#[cfg(not(feature = "tracing"))]
+pub(crate) fn unusable_privacy(_: &crate::ConfigError) {}
 
 /// A request let through on the platform's word (`platform_iam` on a private container). At
 /// debug level: on such a route it is every call without a JWT, not an event.

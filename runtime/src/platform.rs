@@ -11,27 +11,45 @@ pub(crate) struct Platform {
     pub(crate) key: Result<PublicKey, ConfigError>,
     pub(crate) namespace_id: Result<String, ConfigError>,
     pub(crate) container_id: Result<String, ConfigError>,
-    pub(crate) privacy: Privacy,
+    /// `Err` when `SCW_PUBLIC` holds something the platform never writes, or is not UTF-8:
+    /// then nothing is trusted, exactly as when it is unset ([`Platform::privacy`]).
+    pub(crate) privacy: Result<Privacy, ConfigError>,
 }
 
 /// What the platform says about the container's privacy, in `SCW_PUBLIC`.
+///
+/// The platform writes `true` or `false`; those two words (in any case, with ASCII white space
+/// around them) are read, and nothing else is guessed at. Both opt-ins that read the variable
+/// fail closed on anything else: `public_if_env` lets nothing through without a token, and
+/// `platform_iam` trusts no edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Privacy {
-    /// `true` (any case, trimmed): the edge checks nothing.
+    /// `true`: the edge checks nothing.
     Public,
-    /// Set to anything else: the edge authenticates every call before it reaches the container.
+    /// `false`: the edge authenticates every call before it reaches the container.
     Private,
-    /// Unset or unreadable: not on the platform, or nothing can be trusted about it. Treated
-    /// as private by `public_if_env`, and as no edge at all by `platform_iam`.
+    /// Unset, or a value that is neither: not on the platform, or nothing can be trusted about
+    /// it.
     Unknown,
 }
 
 impl Privacy {
-    fn from_variable(value: Result<Option<String>, ConfigError>) -> Self {
-        match value {
-            Ok(Some(value)) if value.trim().eq_ignore_ascii_case("true") => Self::Public,
-            Ok(Some(_)) => Self::Private,
-            Ok(None) | Err(_) => Self::Unknown,
+    /// Reads `SCW_PUBLIC`: `Ok(Unknown)` when it is unset, an error when it is set to
+    /// anything but `true` or `false`.
+    pub(crate) fn from_variable(
+        value: Result<Option<String>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        let Some(value) = value? else {
+            return Ok(Self::Unknown);
+        };
+        // ASCII white space only: a no-break space or U+3000 before `true` is not the platform.
+        let word = value.trim_matches(|c: char| c.is_ascii_whitespace());
+        if word.eq_ignore_ascii_case("true") {
+            Ok(Self::Public)
+        } else if word.eq_ignore_ascii_case("false") {
+            Ok(Self::Private)
+        } else {
+            Err(ConfigError::InvalidPrivacy)
         }
     }
 }
@@ -79,6 +97,14 @@ impl Platform {
             privacy: Privacy::from_variable(lookup(env::PUBLIC)),
         }
     }
+
+    /// What the platform says of the container's privacy; an unusable `SCW_PUBLIC` says
+    /// nothing.
+    pub(crate) fn privacy(&self) -> Privacy {
+        self.privacy
+            .as_ref()
+            .map_or(Privacy::Unknown, |privacy| *privacy)
+    }
 }
 
 #[cfg(test)]
@@ -102,32 +128,51 @@ mod tests {
             (env::CONTAINER_ID, "ct"),
             (env::PUBLIC, "false"),
         ]);
+        assert_eq!(p.privacy(), Privacy::Private);
         assert_eq!(p.key.unwrap().bits(), 2048);
         assert_eq!(p.namespace_id.unwrap(), "ns");
         assert_eq!(p.container_id.unwrap(), "ct");
-        assert_eq!(p.privacy, Privacy::Private);
     }
 
     #[test]
-    fn public_only_when_true_private_when_set_otherwise_unknown_when_unset() {
-        for value in ["true", "TRUE", " True\n"] {
-            assert_eq!(
-                platform(&[(env::PUBLIC, value)]).privacy,
-                Privacy::Public,
-                "{value:?}"
-            );
+    fn public_only_when_true_private_only_when_false_otherwise_unknown() {
+        let privacy = |value: &str| platform(&[(env::PUBLIC, value)]).privacy;
+        for value in ["true", "TRUE", " True\n", "\ttrue\r\n"] {
+            assert_eq!(privacy(value), Ok(Privacy::Public), "{value:?}");
         }
-        for value in ["", "1", "yes", "false", "truee", "t rue"] {
+        for value in ["false", "FALSE", " false ", "\nFalse\t"] {
+            assert_eq!(privacy(value), Ok(Privacy::Private), "{value:?}");
+        }
+        for value in [
+            "",
+            " ",
+            "1",
+            "0",
+            "yes",
+            "no",
+            "flase",
+            "truee",
+            "t rue",
+            "true false",
+            "\u{a0}true",
+            "true\u{3000}",
+            "\u{a0}false",
+            "\u{85}false",
+        ] {
             assert_eq!(
-                platform(&[(env::PUBLIC, value)]).privacy,
-                Privacy::Private,
-                "{value:?}"
+                privacy(value),
+                Err(ConfigError::InvalidPrivacy),
+                "{value:?} is neither word"
+            );
+            assert_eq!(
+                platform(&[(env::PUBLIC, value)]).privacy(),
+                Privacy::Unknown
             );
         }
         assert_eq!(
             platform(&[]).privacy,
-            Privacy::Unknown,
-            "unset is not the platform"
+            Ok(Privacy::Unknown),
+            "unset is no error"
         );
         let unreadable = Platform::from_lookup(&|_| {
             Err(ConfigError::NotUnicode {
@@ -136,6 +181,12 @@ mod tests {
         });
         assert_eq!(
             unreadable.privacy,
+            Err(ConfigError::NotUnicode {
+                variable: env::PUBLIC
+            })
+        );
+        assert_eq!(
+            unreadable.privacy(),
             Privacy::Unknown,
             "unreadable trusts nothing"
         );

@@ -24,6 +24,7 @@ pub struct Policy {
 
 impl Policy {
     /// Any token that grants this container, ids from the verifier, the verifier's headers.
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             scope: Scope::AnyToken,
@@ -36,40 +37,47 @@ impl Policy {
     }
 
     /// Which kinds of token are accepted.
+    #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn scope(mut self, scope: Scope) -> Self {
         self.scope = scope;
         self
     }
 
     /// Protect as if the container were in this namespace, whatever the verifier says.
+    #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn namespace_id(mut self, id: &'static str) -> Self {
         self.namespace_id = Some(id);
         self
     }
 
     /// Protect as if this were this container, whatever the verifier says.
+    #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn container_id(mut self, id: &'static str) -> Self {
         self.container_id = Some(id);
         self
     }
 
     /// Read the token from this header only: a raw token or `Bearer <token>`.
+    #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn header(mut self, name: &'static str) -> Self {
         self.header = Some(name);
         self
     }
 
-    /// Let requests through without a token when the container is public (`SCW_PUBLIC=true`).
+    /// Let requests through without a token, as [`Access::PublicContainer`](crate::Access::PublicContainer),
+    /// where `SCW_PUBLIC` says `true`. Anywhere else (`false`, unset, any other value) a token
+    /// is required.
+    #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn public_if_env(mut self, public_if_env: bool) -> Self {
         self.public_if_env = public_if_env;
         self
     }
 
-    /// Trust the platform's edge on a private container (`SCW_PUBLIC` set and not `true`): a
-    /// request that carries no JWT (an IAM secret key, or nothing since the edge may strip it)
-    /// is let through as authenticated by the platform. A request that does carry a JWT still
-    /// has it verified in full. Where `SCW_PUBLIC` is `true` or unset, nothing is let through
-    /// on the platform's word. See "The IAM era" in the crate docs.
+    /// Trust the platform's edge where `SCW_PUBLIC` says `false`: a request that carries no
+    /// JWT is let through as [`Access::Platform`](crate::Access::Platform); a JWT is still
+    /// verified in full. Anywhere else (`true`, unset, any other value) nothing is let through
+    /// on the platform's word. What this trusts, and why: [the IAM era](crate::guide::iam_era).
+    #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn platform_iam(mut self, platform_iam: bool) -> Self {
         self.platform_iam = platform_iam;
         self

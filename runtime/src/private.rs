@@ -2,9 +2,9 @@
 
 use std::marker::PhantomData;
 
+use crate::Rejection;
 pub use crate::policy::Policy;
 pub use crate::scope::Scope;
-use crate::{Claims, Rejection};
 
 /// The fixed requirements of one protected handler, implemented by a type the macro generates.
 pub trait HandlerPolicy: 'static {
@@ -27,13 +27,13 @@ pub trait RenderRejection<P> {
 /// one, `#[scw_private]` would fail later with an error about the route's handler that names
 /// nothing to fix.
 #[diagnostic::on_unimplemented(
-    message = "`#[scw_private]` needs a web framework: enable the `axum` or `actix-web` feature of `scw-private`",
+    message = "`#[scw_private]` needs a web framework: enable the `axum-0_8` or `actix-web-4` feature of `scw-private`",
     label = "no framework feature of `scw-private` is enabled",
-    note = "in Cargo.toml: `scw-private = {{ version = \"0.1\", features = [\"axum\"] }}`"
+    note = "in Cargo.toml: `scw-private = {{ version = \"0.1\", features = [\"axum-0_8\"] }}`"
 )]
 pub trait FrameworkEnabled {}
 
-#[cfg(any(feature = "axum", feature = "actix-web"))]
+#[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
 impl FrameworkEnabled for () {}
 
 /// The extractor the macro puts first in a protected handler's parameters, so the token is
@@ -41,23 +41,13 @@ impl FrameworkEnabled for () {}
 pub struct Guard<P>(PhantomData<fn() -> P>);
 
 impl<P> Guard<P> {
-    #[cfg_attr(not(any(feature = "axum", feature = "actix-web")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "axum-0_8", feature = "actix-web-4")),
+        allow(dead_code)
+    )]
     pub(crate) fn new() -> Self {
         Self(PhantomData)
     }
-}
-
-/// What the guard found, left in the request's extensions for the [`Claims`] extractor.
-#[derive(Clone, Debug)]
-pub enum Verified {
-    /// A token verified and granted access.
-    Token(Claims),
-    /// Let through without a token, as the handler allows: `public_if_env` on a public
-    /// container, or `platform_iam` on a private one.
-    WithoutToken,
-    /// The guard refused the request. actix-web asks every extractor of a handler for a future
-    /// before polling the first, so a `Claims` parameter must not verify (and log) again.
-    Refused,
 }
 
 /// A refusal turned into a response of one of the supported frameworks.
@@ -66,10 +56,10 @@ pub enum Reply {
     /// The RFC 6750 response.
     Default(Rejection),
     /// An `on_reject` function's axum response.
-    #[cfg(feature = "axum")]
+    #[cfg(feature = "axum-0_8")]
     Axum(axum::response::Response),
     /// An `on_reject` function's actix-web response.
-    #[cfg(feature = "actix-web")]
+    #[cfg(feature = "actix-web-4")]
     Actix(actix_web::HttpResponse),
 }
 
@@ -86,7 +76,7 @@ pub trait IntoReply {
 
 // `do_not_recommend` keeps these impls, which live in this crate's sources, out of the
 // error a wrong `on_reject` gets: the message above says all there is to say.
-#[cfg(feature = "axum")]
+#[cfg(feature = "axum-0_8")]
 #[diagnostic::do_not_recommend]
 impl IntoReply for axum::response::Response {
     fn into_reply(self) -> Reply {
@@ -94,7 +84,7 @@ impl IntoReply for axum::response::Response {
     }
 }
 
-#[cfg(feature = "actix-web")]
+#[cfg(feature = "actix-web-4")]
 #[diagnostic::do_not_recommend]
 impl IntoReply for actix_web::HttpResponse {
     fn into_reply(self) -> Reply {

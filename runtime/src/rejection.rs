@@ -64,7 +64,15 @@ impl fmt::Display for RejectionKind {
 /// Why a request was refused: one variant per refusal this crate gives, each with its class
 /// ([`kind`](Self::kind)) and the short description a client sees ([`as_str`](Self::as_str)).
 ///
-/// Match on variants rather than on the text, which may be reworded in any release.
+/// # What is promised
+///
+/// - A variant's meaning, and its class ([`kind`](Self::kind), hence the status code), do
+///   not change within a major release.
+/// - New variants may appear in any release (the enum is `#[non_exhaustive]`), each with a
+///   class among the existing ones.
+/// - The text ([`as_str`](Self::as_str)) is fixed ASCII, safe to show a client and to put in a
+///   `WWW-Authenticate` challenge, and never holds a token, a key or configuration; its
+///   wording may change in any release. Match on variants, not on the text.
 ///
 /// ```
 /// use scw_private::{Reason, RejectionKind};
@@ -111,6 +119,11 @@ pub enum Reason {
     NotYetValid,
     /// `iat` is ahead.
     IssuedInTheFuture,
+    /// `iat` is further back than the verifier's maximum token age
+    /// ([`VerifierBuilder::max_token_age`](crate::VerifierBuilder::max_token_age)).
+    TooOld,
+    /// No `iat`, where the verifier has a maximum token age.
+    NoIssueTime,
     /// `aud` holds no accepted audience.
     AudienceNotAccepted,
     /// `iss` is not an accepted issuer.
@@ -147,6 +160,8 @@ impl Reason {
             | Self::NoExpiry
             | Self::NotYetValid
             | Self::IssuedInTheFuture
+            | Self::TooOld
+            | Self::NoIssueTime
             | Self::AudienceNotAccepted
             | Self::IssuerNotAccepted => RejectionKind::InvalidToken,
             Self::NotGranted | Self::ContainerTokenRequired | Self::NamespaceTokenRequired => {
@@ -168,8 +183,8 @@ impl Reason {
             Self::HeaderEmpty => "the token header is empty",
             Self::HeaderMalformed => "the token header is malformed",
             Self::IamKey => {
-                "an IAM secret key is the platform's credential and cannot be verified here; \
-                 send a JWT, or protect this route with platform_iam"
+                "an IAM secret key can only be checked by the platform's edge; \
+                 send a JWT issued for this container"
             }
             Self::TokenTooLarge => "the token is too large",
             Self::Malformed => "malformed token",
@@ -182,6 +197,8 @@ impl Reason {
             Self::NoExpiry => "token has no expiry",
             Self::NotYetValid => "token not yet valid",
             Self::IssuedInTheFuture => "token issued in the future",
+            Self::TooOld => "token too old",
+            Self::NoIssueTime => "token has no issue time",
             Self::AudienceNotAccepted => "audience not accepted",
             Self::IssuerNotAccepted => "issuer not accepted",
             Self::NotGranted => "the token does not grant access to this container",
@@ -200,7 +217,13 @@ impl fmt::Display for Reason {
 
 /// A refused request: its class, a short reason a client may see, and for a misconfiguration
 /// the cause, which only the logs see.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// It is `Clone`, `Debug`, `Display`, [`Error`](std::error::Error) (with the
+/// [`ConfigError`] as its source), `Send`, `Sync` and `'static`. It is not `PartialEq`, for
+/// the reason [`ConfigError`] is not: compare [`reason`](Self::reason) instead.
+#[derive(Clone, Debug)]
+// Unit tests compare values; the public API promises no equality (see above).
+#[cfg_attr(test, derive(PartialEq))]
 pub struct Rejection {
     reason: Reason,
     config: Option<ConfigError>,
@@ -352,54 +375,133 @@ mod tests {
             response.headers()[WWW_AUTHENTICATE],
             "Bearer realm=\"scw-private\""
         );
-        assert_eq!(rejection.config_error(), Some(&error));
+        assert!(matches!(
+            rejection.config_error(),
+            Some(ConfigError::Key {
+                error: KeyError::PrivateKey,
+                ..
+            })
+        ));
         assert!(
             rejection.to_string().contains("private key"),
             "the log line says why"
         );
     }
 
-    /// Every description goes into a quoted challenge as it is: no quote, no backslash, no
-    /// control character, ASCII only.
+    /// The one list of reasons, each with the class it is specified to have. The macro also
+    /// writes an exhaustive `match` over the same list, so a new variant that is not added
+    /// here is a compile error, not a reason silently left untested.
+    macro_rules! every_reason {
+        ($($reason:ident => $kind:ident,)*) => {{
+            #[allow(dead_code)]
+            fn exhaustive(reason: Reason) {
+                match reason {
+                    $(Reason::$reason => {})*
+                }
+            }
+            [$((Reason::$reason, RejectionKind::$kind)),*]
+        }};
+    }
+
+    /// Every reason has its specified class (hence status), and its description fits a quoted
+    /// challenge as it is: no quote, no backslash, no control character, ASCII only.
     #[test]
-    fn every_reason_fits_a_challenge_and_has_a_class() {
-        use Reason::*;
-        let all = [
-            NoToken,
-            SeveralTokens,
-            HeaderTooLarge,
-            HeaderNotAscii,
-            HeaderEmpty,
-            HeaderMalformed,
-            IamKey,
-            TokenTooLarge,
-            Malformed,
-            UnsupportedAlgorithm,
-            CriticalHeader,
-            BadSignature,
-            MalformedClaims,
-            SeveralEntries,
-            Expired,
-            NoExpiry,
-            NotYetValid,
-            IssuedInTheFuture,
-            AudienceNotAccepted,
-            IssuerNotAccepted,
-            NotGranted,
-            ContainerTokenRequired,
-            NamespaceTokenRequired,
-            Misconfigured,
-        ];
-        for reason in all {
+    fn every_reason_has_its_class_and_fits_a_challenge() {
+        let all = every_reason! {
+            NoToken => MissingCredentials,
+            SeveralTokens => InvalidRequest,
+            HeaderTooLarge => InvalidRequest,
+            HeaderNotAscii => InvalidRequest,
+            HeaderEmpty => InvalidRequest,
+            HeaderMalformed => InvalidRequest,
+            IamKey => InvalidToken,
+            TokenTooLarge => InvalidToken,
+            Malformed => InvalidToken,
+            UnsupportedAlgorithm => InvalidToken,
+            CriticalHeader => InvalidToken,
+            BadSignature => InvalidToken,
+            MalformedClaims => InvalidToken,
+            SeveralEntries => InvalidToken,
+            Expired => InvalidToken,
+            NoExpiry => InvalidToken,
+            NotYetValid => InvalidToken,
+            IssuedInTheFuture => InvalidToken,
+            TooOld => InvalidToken,
+            NoIssueTime => InvalidToken,
+            AudienceNotAccepted => InvalidToken,
+            IssuerNotAccepted => InvalidToken,
+            NotGranted => InsufficientScope,
+            ContainerTokenRequired => InsufficientScope,
+            NamespaceTokenRequired => InsufficientScope,
+            Misconfigured => Misconfigured,
+        };
+        let mut texts = std::collections::HashSet::new();
+        for (reason, kind) in all {
             let text = reason.as_str();
             assert!(
-                text.bytes()
-                    .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'),
+                !text.is_empty()
+                    && text
+                        .bytes()
+                        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'),
                 "{reason:?}: {text}"
             );
+            assert!(
+                texts.insert(text),
+                "{reason:?} shares its text with another reason"
+            );
+            assert_eq!(reason.to_string(), text);
+            assert_eq!(reason.kind(), kind, "{reason:?}");
             let rejection = Rejection::new(reason);
-            assert_eq!(rejection.kind(), reason.kind());
-            assert!(rejection.www_authenticate().to_str().is_ok(), "{reason:?}");
+            assert_eq!(rejection.kind(), kind, "{reason:?}");
+            assert_eq!(rejection.reason(), reason);
+            let response = rejection.to_response();
+            assert_eq!(response.status(), kind.status(), "{reason:?}");
+            let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+            assert_eq!(body["error"], kind.code(), "{reason:?}");
+            assert_eq!(body["error_description"], text, "{reason:?}");
+            let challenge = response.headers()[WWW_AUTHENTICATE].to_str().unwrap();
+            if kind == RejectionKind::MissingCredentials || kind == RejectionKind::Misconfigured {
+                assert_eq!(challenge, "Bearer realm=\"scw-private\"", "{reason:?}");
+            } else {
+                assert_eq!(
+                    challenge,
+                    format!(
+                        "Bearer realm=\"scw-private\", error=\"{}\", error_description=\"{text}\"",
+                        kind.code()
+                    )
+                );
+            }
         }
+    }
+
+    /// The classes as RFC 6750 and this crate's responses table define them.
+    #[test]
+    fn classes_have_their_status_and_code() {
+        let table = [
+            (RejectionKind::MissingCredentials, 401, "missing_token"),
+            (RejectionKind::InvalidRequest, 400, "invalid_request"),
+            (RejectionKind::InvalidToken, 401, "invalid_token"),
+            (RejectionKind::InsufficientScope, 403, "insufficient_scope"),
+            (RejectionKind::Misconfigured, 500, "server_error"),
+        ];
+        for (kind, status, code) in table {
+            assert_eq!(kind.status(), status, "{kind:?}");
+            assert_eq!(kind.code(), code);
+            assert_eq!(kind.to_string(), code);
+        }
+    }
+
+    #[test]
+    fn display_and_source_say_what_the_logs_need() {
+        let expired = Rejection::new(Reason::Expired);
+        assert_eq!(expired.to_string(), "invalid_token: token expired");
+        assert!(std::error::Error::source(&expired).is_none());
+        let error = ConfigError::MissingNamespaceId {
+            origin: Origin::Environment,
+        };
+        let misconfigured = Rejection::misconfigured(error.clone());
+        assert_eq!(misconfigured.to_string(), format!("server_error: {error}"));
+        let source = std::error::Error::source(&misconfigured).unwrap();
+        assert_eq!(source.to_string(), error.to_string());
     }
 }

@@ -7,7 +7,9 @@ use http::HeaderName;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use once_cell::sync::{Lazy, OnceCell};
+use quick_cache::sync::Cache;
 
+use crate::access::Access;
 use crate::builder::VerifierBuilder;
 use crate::cache::TokenCache;
 use crate::claims::Claims;
@@ -60,6 +62,9 @@ struct Inner {
     headers: Vec<HeaderName>,
     platform: Source,
     cache: TokenCache,
+    /// The header names policies ask for (`Policy::header`), parsed once each: `None` for a
+    /// string that is not a header name.
+    policy_headers: Cache<&'static str, Option<HeaderName>>,
 }
 
 /// Where a verifier's key, ids and privacy come from.
@@ -157,9 +162,6 @@ impl Verifier {
     }
 
     pub(crate) fn with_source(settings: Settings, platform: Source) -> Self {
-        // Settle the crypto backend now: with both of jsonwebtoken's backends enabled by
-        // feature unification, its first use would otherwise panic, here or in the app.
-        crate::crypto::provider();
         let Settings {
             rules,
             headers,
@@ -172,6 +174,8 @@ impl Verifier {
                 headers,
                 platform,
                 cache,
+                // A service names a handful of custom headers at most.
+                policy_headers: Cache::new(64),
             }),
         }
     }
@@ -185,13 +189,18 @@ impl Verifier {
                 if let Err(problem) = &platform.key {
                     log::unusable_key(problem);
                 }
+                if let Err(problem) = &platform.privacy {
+                    log::unusable_privacy(problem);
+                }
                 platform
             }),
         }
     }
 
     /// Loads the key and checks that everything `policy` needs is configured, so a
-    /// deployment can fail at start instead of answering 500 later.
+    /// deployment can fail at start instead of answering 500 later: the key, the ids the
+    /// policy's scope needs, the policy's header name, and for a `public_if_env` or
+    /// `platform_iam` policy a `SCW_PUBLIC` that says `true` or `false` if it is set.
     ///
     /// ```no_run
     /// use scw_private::{Policy, Verifier};
@@ -204,7 +213,13 @@ impl Verifier {
     /// ```
     pub fn preflight(&self, policy: &Policy) -> Result<(), ConfigError> {
         let platform = self.platform();
-        if policy.public_if_env && platform.privacy == Privacy::Public {
+        if policy.public_if_env || policy.platform_iam {
+            // Such a policy works with an unusable `SCW_PUBLIC` (it trusts nothing then), but
+            // not as its author meant it to.
+            platform.privacy.as_ref().map_err(Clone::clone)?;
+        }
+        self.policy_header(policy)?;
+        if policy.public_if_env && platform.privacy() == Privacy::Public {
             return Ok(());
         }
         // A `platform_iam` policy still needs everything a JWT that arrives is checked with.
@@ -213,14 +228,28 @@ impl Verifier {
 
     /// Whether the platform says the container is public (`SCW_PUBLIC=true`).
     pub fn is_public(&self) -> bool {
-        self.platform().privacy == Privacy::Public
+        self.platform().privacy() == Privacy::Public
     }
 
-    /// Checks a request: returns the verified claims, `None` when `policy` lets the request
-    /// through without a token (`public_if_env` on a public container, `platform_iam` on a
-    /// private one), or why it is refused. Every refusal is logged (with the `tracing`
-    /// feature) with its class and reason, never a token or a key.
-    pub fn authorize<H>(&self, headers: &H, policy: &Policy) -> Result<Option<Claims>, Rejection>
+    /// Checks a request: says how it is let through ([`Access::Token`] with the verified
+    /// claims, or, where `policy` allows it, [`Access::PublicContainer`] or
+    /// [`Access::Platform`]), or why it is refused. Every refusal is logged (with the
+    /// `tracing` feature) with its class and reason, never a token or a key.
+    ///
+    /// ```
+    /// use scw_private::{Access, Policy, Verifier};
+    ///
+    /// let verifier = Verifier::builder()
+    ///     .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+    ///     .public(false)
+    ///     .build()?;
+    /// // No credential reaches a private container but through the platform's edge.
+    /// let headers = http::HeaderMap::new();
+    /// let access = verifier.authorize(&headers, &Policy::new().platform_iam(true));
+    /// assert_eq!(access.unwrap(), Access::Platform);
+    /// # Ok::<(), scw_private::ConfigError>(())
+    /// ```
+    pub fn authorize<H>(&self, headers: &H, policy: &Policy) -> Result<Access, Rejection>
     where
         H: RequestHeaders + ?Sized,
     {
@@ -231,22 +260,23 @@ impl Verifier {
         result
     }
 
-    fn check<H>(&self, headers: &H, policy: &Policy) -> Result<Option<Claims>, Rejection>
+    fn check<H>(&self, headers: &H, policy: &Policy) -> Result<Access, Rejection>
     where
         H: RequestHeaders + ?Sized,
     {
         let platform = self.platform();
-        if policy.public_if_env && platform.privacy == Privacy::Public {
-            return Ok(None);
+        let privacy = platform.privacy();
+        if policy.public_if_env && privacy == Privacy::Public {
+            return Ok(Access::PublicContainer);
         }
-        if policy.platform_iam && platform.privacy == Privacy::Private {
+        if policy.platform_iam && privacy == Privacy::Private {
             // The platform's edge authenticated this call before it got here; only a JWT it
             // carries can be (and is) checked, and that needs the key.
             return match self.credential(headers, policy)? {
-                Credential::Token(token) => self.verify(token, policy).map(Some),
+                Credential::Token(token) => self.verify(token, policy).map(Access::Token),
                 Credential::IamKey | Credential::Nothing => {
                     log::trusted_platform();
-                    Ok(None)
+                    Ok(Access::Platform)
                 }
             };
         }
@@ -256,7 +286,7 @@ impl Verifier {
             .map_err(Rejection::misconfigured)?;
         let token = self.credential(headers, policy)?.token()?;
         self.verify_with(token, key, target, policy.scope, now())
-            .map(Some)
+            .map(Access::Token)
     }
 
     fn credential<'h, H>(
@@ -267,18 +297,30 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        match policy.header {
-            // A policy's header is a `&'static str` (the attribute checks it at compile time);
-            // one set by hand that is not a header name makes the route answer 500.
-            Some(name) => {
-                let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                    Rejection::misconfigured(ConfigError::InvalidHeaderName {
-                        name: name.to_owned(),
-                    })
-                })?;
-                extract::extract(headers, &[name])
-            }
+        match self
+            .policy_header(policy)
+            .map_err(Rejection::misconfigured)?
+        {
+            Some(name) => extract::extract(headers, std::slice::from_ref(&name)),
             None => extract::extract(headers, &self.inner.headers),
+        }
+    }
+
+    /// The header `policy` reads instead of the verifier's, parsed once per verifier. A
+    /// policy's header is a `&'static str` (the attribute checks it at compile time); one set
+    /// by hand that is not a header name makes the route answer 500, and `preflight` fail.
+    fn policy_header(&self, policy: &Policy) -> Result<Option<HeaderName>, ConfigError> {
+        let Some(name) = policy.header else {
+            return Ok(None);
+        };
+        let parsed = self.inner.policy_headers.get_or_insert_with(&name, || {
+            Ok::<_, std::convert::Infallible>(HeaderName::from_bytes(name.as_bytes()).ok())
+        });
+        match parsed {
+            Ok(Some(parsed)) => Ok(Some(parsed)),
+            _ => Err(ConfigError::InvalidHeaderName {
+                name: name.to_owned(),
+            }),
         }
     }
 

@@ -12,7 +12,7 @@ use actix_web::{HttpResponse, get, web};
 use axum::routing::get as axum_get;
 use axum::{Extension, Json, Router};
 use scw_private::layer::ScwPrivateLayer;
-use scw_private::{Claims, Policy, Verifier, scw_private};
+use scw_private::{Access, Claims, Policy, Verifier, scw_private};
 use serde_json::{Value, json};
 use tests::{CT, NS, Response, Token, get as http_get, serve_actix, serve_axum};
 
@@ -40,6 +40,29 @@ async fn axum_layered(claims: Option<Claims>) -> Json<Value> {
     Json(kind(claims))
 }
 
+/// How the request got in, as the handler is told.
+fn access_kind(access: Access) -> Value {
+    match access {
+        Access::Token(claims) => json!({"kind": claims.kind()}),
+        other => json!({"kind": other.as_str()}),
+    }
+}
+
+#[scw_private(public_if_env)]
+async fn axum_public(access: Access) -> Json<Value> {
+    Json(access_kind(access))
+}
+
+async fn axum_layered_public(access: Access) -> Json<Value> {
+    Json(access_kind(access))
+}
+
+#[get("/public")]
+#[scw_private(public_if_env)]
+async fn actix_public(access: Access) -> HttpResponse {
+    HttpResponse::Ok().json(access_kind(access))
+}
+
 #[get("/platform")]
 #[scw_private(platform_iam)]
 async fn actix_platform(claims: Option<Claims>) -> HttpResponse {
@@ -53,25 +76,36 @@ async fn actix_default(claims: Claims) -> HttpResponse {
 }
 
 fn configure(config: &mut web::ServiceConfig) {
-    config.service(actix_platform).service(actix_default);
+    config
+        .service(actix_platform)
+        .service(actix_default)
+        .service(actix_public);
 }
 
-/// The three servers one verifier is served by: axum (attribute and layer) and actix-web.
-async fn servers(verifier: &Verifier) -> Vec<(&'static str, SocketAddr, &'static str)> {
+/// The three servers one verifier is served by: axum (attribute and layer) and actix-web,
+/// each with its `platform_iam` route and its `public_if_env` route.
+async fn servers(
+    verifier: &Verifier,
+) -> Vec<(&'static str, SocketAddr, &'static str, &'static str)> {
     let layered = Router::new()
         .route("/platform", axum_get(axum_layered))
         .layer(ScwPrivateLayer::new(Policy::new().platform_iam(true)));
+    let layered_public = Router::new()
+        .route("/public", axum_get(axum_layered_public))
+        .layer(ScwPrivateLayer::new(Policy::new().public_if_env(true)));
     let axum = Router::new()
         .route("/platform", axum_get(axum_platform))
         .route("/default", axum_get(axum_default))
+        .route("/public", axum_get(axum_public))
         .nest("/layer", layered)
+        .nest("/layer", layered_public)
         .layer(Extension(verifier.clone()));
     let axum = serve_axum(axum).await;
     let actix = serve_actix(configure, Some(verifier.clone()));
     vec![
-        ("axum", axum, "/platform"),
-        ("axum layer", axum, "/layer/platform"),
-        ("actix-web", actix, "/platform"),
+        ("axum", axum, "/platform", "/public"),
+        ("axum layer", axum, "/layer/platform", "/layer/public"),
+        ("actix-web", actix, "/platform", "/public"),
     ]
 }
 
@@ -173,7 +207,7 @@ async fn every_credential_against_default_and_platform_iam_routes() {
                 ),
                 _ => (invalid, invalid),
             };
-            for (framework, addr, platform_path) in &servers {
+            for (framework, addr, platform_path, _) in &servers {
                 let context = format!("{framework}, {privacy:?}, {what}");
                 let response = http_get(*addr, platform_path, headers).await;
                 check(&response, platform, &format!("{context}, platform_iam"));
@@ -183,7 +217,7 @@ async fn every_credential_against_default_and_platform_iam_routes() {
                     if what.starts_with("an IAM key") && !what.contains("JWT") {
                         let description = response.json()["error_description"].to_string();
                         assert!(description.contains("IAM secret key"), "{description}");
-                        assert!(description.contains("platform_iam"), "{description}");
+                        assert!(description.contains("send a JWT"), "{description}");
                     }
                 }
             }
@@ -205,7 +239,7 @@ async fn without_a_key_the_platform_s_word_still_works_and_a_jwt_answers_500() {
         _ => None,
     });
     let token = Token::Container.value().unwrap();
-    for (framework, addr, platform_path) in servers(&keyless).await {
+    for (framework, addr, platform_path, _) in servers(&keyless).await {
         let context = framework.to_owned();
         for headers in [&[][..], &[("X-Auth-Token", IAM_KEY)]] {
             let response = http_get(addr, platform_path, headers).await;
@@ -219,6 +253,87 @@ async fn without_a_key_the_platform_s_word_still_works_and_a_jwt_answers_500() {
         }
     }
     assert_logs_hold_no_secret(logs, &[IAM_KEY, &token]);
+}
+
+/// `SCW_PUBLIC` is read as `true`, `false` or unknown, and unknown trusts nothing: a typo
+/// never lets a `platform_iam` route trust an edge, nor a `public_if_env` route open.
+#[tokio::test(flavor = "multi_thread")]
+async fn scw_public_is_true_or_false_and_anything_else_trusts_nothing() {
+    let logs = capture_logs();
+    // (value, what it says): `Some(true)` public, `Some(false)` private, `None` unknown.
+    let values: [(Option<&'static str>, Option<bool>); 11] = [
+        (None, None),
+        (Some(""), None),
+        (Some("1"), None),
+        (Some("yes"), None),
+        (Some("flase"), None),
+        (Some("TRUE"), Some(true)),
+        (Some(" false "), Some(false)),
+        (Some("\u{a0}true"), None),
+        (Some("\u{3000}false"), None),
+        (Some("\tFalse\n"), Some(false)),
+        (Some("true!"), None),
+    ];
+    let token = Token::Namespace.value().unwrap();
+    let missing = Expect::Refused(401, "missing_token");
+    let before = logs_text(logs)
+        .matches("is neither `true` nor `false`")
+        .count();
+    for (value, says) in values {
+        let verifier = Verifier::from_variables(move |name| match name {
+            "SCW_PUBLIC" => value.map(Into::into),
+            "SCW_PUBLIC_KEY" => Some(tests::PUBLIC_KEY.into()),
+            "SCW_NAMESPACE_ID" => Some(NS.into()),
+            "SCW_APPLICATION_ID" => Some(CT.into()),
+            _ => None,
+        });
+        let preflight = verifier.preflight(&Policy::new().platform_iam(true));
+        let invalid = value.is_some() && says.is_none();
+        assert_eq!(preflight.is_err(), invalid, "{value:?}: {preflight:?}");
+        if invalid {
+            assert!(
+                matches!(preflight, Err(scw_private::ConfigError::InvalidPrivacy)),
+                "{value:?}"
+            );
+        }
+        let (platform, public) = match says {
+            Some(false) => (Expect::Ok("platform_iam"), missing),
+            Some(true) => (missing, Expect::Ok("public_container")),
+            None => (missing, missing),
+        };
+        for (framework, addr, platform_path, public_path) in servers(&verifier).await {
+            let context = format!("{framework}, SCW_PUBLIC={value:?}");
+            let response = http_get(addr, platform_path, &[]).await;
+            check(&response, platform, &format!("{context}, platform_iam"));
+            let response = http_get(addr, public_path, &[]).await;
+            check(&response, public, &format!("{context}, public_if_env"));
+            // A JWT is verified in full, unless a public container's `public_if_env` route
+            // lets everyone in without reading it.
+            let headers = [("X-Auth-Token", token.as_str())];
+            let with_token = |path| http_get(addr, path, &headers);
+            check(
+                &with_token(platform_path).await,
+                Expect::Ok("namespace"),
+                &context,
+            );
+            let public_with_token = match public {
+                Expect::Ok(_) => public,
+                Expect::Refused(..) => Expect::Ok("namespace"),
+            };
+            check(&with_token(public_path).await, public_with_token, &context);
+        }
+    }
+    // Each unusable value was logged at error level once, when its verifier loaded, however
+    // many requests followed.
+    let logged = logs_text(logs)
+        .matches("is neither `true` nor `false`")
+        .count()
+        - before;
+    assert_eq!(logged, 7, "{}", logs_text(logs));
+}
+
+fn logs_text(logs: &Mutex<Vec<u8>>) -> String {
+    String::from_utf8_lossy(&logs.lock().unwrap()).into_owned()
 }
 
 fn assert_logs_hold_no_secret(logs: &Mutex<Vec<u8>>, secrets: &[&str]) {

@@ -41,7 +41,7 @@ fn without_a_framework_feature_the_error_names_the_feature() {
     assert!(!output.status.success(), "it compiled:\n{stderr}");
     assert!(
         stderr.contains(
-            "`#[scw_private]` needs a web framework: enable the `axum` or `actix-web` feature of `scw-private`"
+            "`#[scw_private]` needs a web framework: enable the `axum-0_8` or `actix-web-4` feature of `scw-private`"
         ),
         "{stderr}"
     );

@@ -13,7 +13,7 @@
 //! A test that mints a token and calls a protected axum handler:
 //!
 //! ```
-//! # #[cfg(feature = "axum")] {
+//! # #[cfg(feature = "axum-0_8")] {
 //! use axum::{Extension, Router, body::Body, http::Request, routing::get};
 //! use scw_private::{Claims, scw_private, testing::KeyPair};
 //! use tower::ServiceExt as _;

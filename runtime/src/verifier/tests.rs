@@ -8,7 +8,7 @@ use crate::claims::RawClaims;
 use crate::config::Origin;
 use crate::key::KeyError;
 use crate::token::tests::{NOW, sign};
-use crate::{Reason, RejectionKind, TokenKind};
+use crate::{Access, Reason, RejectionKind, TokenKind};
 
 const NS: &str = "ns-1";
 const CT: &str = "ct-1";
@@ -127,6 +127,7 @@ fn authorize_returns_the_granting_entry_and_registered_claims() {
     let claims = verifier()
         .authorize(&bearer(&token), &Policy::new())
         .unwrap()
+        .into_claims()
         .unwrap();
     assert_eq!(claims.namespace_id(), Some(NS));
     assert_eq!(claims.container_id(), Some(CT));
@@ -192,7 +193,7 @@ fn misconfiguration_answers_500_before_looking_at_the_token() {
             }),
             namespace_id: Ok(NS.into()),
             container_id: Ok(CT.into()),
-            privacy: Privacy::Private,
+            privacy: Ok(Privacy::Private),
         }),
     );
     for headers in [HeaderMap::new(), bearer("garbage")] {
@@ -212,7 +213,10 @@ fn misconfiguration_answers_500_before_looking_at_the_token() {
 fn public_if_env_lets_requests_through_only_when_public() {
     let build = |public| builder().public(public).build().unwrap();
     let policy = Policy::new().public_if_env(true);
-    assert_eq!(build(true).authorize(&HeaderMap::new(), &policy), Ok(None));
+    assert_eq!(
+        build(true).authorize(&HeaderMap::new(), &policy),
+        Ok(Access::PublicContainer)
+    );
     assert_eq!(
         build(false)
             .authorize(&HeaderMap::new(), &policy)
@@ -248,7 +252,9 @@ fn an_iam_key_alone_is_refused_with_a_description_that_says_what_to_do() {
     assert_eq!(refusal.reason(), Reason::IamKey);
     let description = refusal.reason().as_str();
     assert!(description.contains("IAM secret key"), "{description}");
-    assert!(description.contains("platform_iam"), "{description}");
+    // What the caller can do; the server's remedy is for its log, not for the client.
+    assert!(description.contains("send a JWT"), "{description}");
+    assert!(!description.contains("platform_iam"), "{description}");
     let rendered = format!(
         "{refusal} {refusal:?} {:?} {}",
         refusal.www_authenticate(),
@@ -265,6 +271,7 @@ fn an_iam_key_alone_is_refused_with_a_description_that_says_what_to_do() {
         verifier()
             .authorize(&both, &Policy::new())
             .unwrap()
+            .claims()
             .is_some()
     );
     assert_eq!(
@@ -281,13 +288,14 @@ fn platform_iam_trusts_the_edge_only_on_a_private_container() {
     let private = builder().public(false).build().unwrap();
     // No JWT: let through on the platform's word, with or without the IAM key.
     for untokened in [headers(&[]), headers(&[("x-auth-token", IAM_KEY)])] {
-        assert_eq!(private.authorize(&untokened, &policy), Ok(None));
+        assert_eq!(private.authorize(&untokened, &policy), Ok(Access::Platform));
     }
     // A JWT is verified in full; a bad one, or a malformed header, is refused.
     assert!(
         private
             .authorize(&bearer(&good), &policy)
             .unwrap()
+            .claims()
             .is_some()
     );
     let with_iam = headers(&[
@@ -346,9 +354,12 @@ fn platform_iam_needs_no_key_for_the_platform_s_word_but_a_jwt_still_does() {
     let policy = Policy::new().platform_iam(true);
     assert_eq!(
         keyless.authorize(&headers(&[("x-auth-token", IAM_KEY)]), &policy),
-        Ok(None)
+        Ok(Access::Platform)
     );
-    assert_eq!(keyless.authorize(&headers(&[]), &policy), Ok(None));
+    assert_eq!(
+        keyless.authorize(&headers(&[]), &policy),
+        Ok(Access::Platform)
+    );
     let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
     assert_eq!(
         keyless
@@ -522,4 +533,93 @@ fn the_cache_is_safe_under_concurrency() {
         }
     });
     assert!(cached(&v) <= 8);
+}
+
+#[test]
+fn preflight_checks_a_policy_s_header_and_the_privacy_it_reads() {
+    let v = verifier();
+    assert!(v.preflight(&Policy::new().header("x-admin-token")).is_ok());
+    let bad = Policy::new().header("bad header");
+    assert_eq!(
+        v.preflight(&bad),
+        Err(ConfigError::InvalidHeaderName {
+            name: "bad header".into()
+        })
+    );
+    // The same policy answers 500 on every request, never a token's refusal.
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    for headers in [HeaderMap::new(), bearer(&token)] {
+        let refusal = v.authorize(&headers, &bad).unwrap_err();
+        assert_eq!(refusal.kind(), RejectionKind::Misconfigured);
+        assert_eq!(
+            refusal.config_error(),
+            Some(&ConfigError::InvalidHeaderName {
+                name: "bad header".into()
+            })
+        );
+    }
+
+    let typo = Verifier::from_variables(|name| match name {
+        "SCW_PUBLIC" => Some("flase".into()),
+        "SCW_PUBLIC_KEY" => Some(include_str!("../../test-keys/rsa2048-a.pkcs1.pem").into()),
+        "SCW_NAMESPACE_ID" => Some(NS.into()),
+        "SCW_APPLICATION_ID" => Some(CT.into()),
+        _ => None,
+    });
+    for reads_privacy in [
+        Policy::new().platform_iam(true),
+        Policy::new().public_if_env(true),
+    ] {
+        assert_eq!(
+            typo.preflight(&reads_privacy),
+            Err(ConfigError::InvalidPrivacy)
+        );
+    }
+    assert_eq!(typo.preflight(&Policy::new()), Ok(()));
+    assert!(!typo.is_public());
+    // And it trusts nothing: without a token, refused.
+    for policy in [
+        Policy::new().platform_iam(true),
+        Policy::new().public_if_env(true),
+    ] {
+        assert_eq!(
+            typo.authorize(&HeaderMap::new(), &policy)
+                .unwrap_err()
+                .reason(),
+            Reason::NoToken
+        );
+    }
+}
+
+#[test]
+fn a_maximum_token_age_is_checked_on_every_request_cached_or_not() {
+    let day = 24 * 60 * 60;
+    let bounded = builder()
+        .max_token_age(std::time::Duration::from_secs(day))
+        .build()
+        .unwrap();
+    let now = super::now();
+    let fresh = sign(&json!({"application_claim": [{"namespace_id": NS}], "iat": now}));
+    let old = sign(&json!({
+        "application_claim": [{"namespace_id": NS}],
+        "iat": now - 2 * i64::try_from(day).unwrap()
+    }));
+    let ageless = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    for _ in 0..2 {
+        assert!(bounded.verify(&fresh, &Policy::new()).is_ok());
+        assert_eq!(
+            bounded.verify(&old, &Policy::new()).unwrap_err().reason(),
+            Reason::TooOld
+        );
+        assert_eq!(
+            bounded
+                .verify(&ageless, &Policy::new())
+                .unwrap_err()
+                .reason(),
+            Reason::NoIssueTime
+        );
+    }
+    // Without the bound, both verify.
+    assert!(verifier().verify(&old, &Policy::new()).is_ok());
+    assert!(verifier().verify(&ageless, &Policy::new()).is_ok());
 }
