@@ -16,7 +16,7 @@ fn without_a_framework_feature_the_error_names_the_feature() {
         project.join("Cargo.toml"),
         format!(
             "[package]\nname = \"no-framework\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\nscw-private = {{ path = {:?} }}\n\n[workspace]\n",
+             [dependencies]\nscw-private = {{ path = {:?}, default-features = false, features = [\"rust-crypto\"] }}\n\n[workspace]\n",
             runtime.display().to_string()
         ),
     )
