@@ -105,6 +105,18 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_the_size_never_a_token() {
+        let cache = TokenCache::new(8);
+        cache.insert("secret.token.value", claims(None));
+        let debug = format!("{cache:?}");
+        assert_eq!(debug, "TokenCache { capacity: 8, len: 1 }");
+        assert_eq!(
+            format!("{:?}", TokenCache::new(0)),
+            "TokenCache { capacity: 0 }"
+        );
+    }
+
+    #[test]
     fn a_hit_is_the_same_token_byte_for_byte() {
         let cache = TokenCache::new(8);
         cache.insert("a.b.c", claims(None));

@@ -450,5 +450,74 @@ mod tests {
         assert!(many.contains_any(&accepted));
         assert!(!Audience::Many(vec![]).contains_any(&accepted));
         assert!(!one.contains_any(&[]));
+        assert!(!Audience::One("other".into()).contains_any(&accepted));
+        assert!(!Audience::Many(vec!["other".into()]).contains_any(&accepted));
+        assert!(Audience::Many(vec!["functions".into()]).contains_any(&accepted));
+    }
+
+    fn claims(json: &str, kind: TokenKind) -> Claims {
+        Claims::new(Arc::new(parse(json).unwrap()), kind)
+    }
+
+    const FULL: &str = r#"{"application_claim":[{"namespace_id":"ns","application_id":"ct"}],
+        "exp":3,"iat":1,"nbf":2,"jti":"j","iss":"SCALEWAY","sub":"token","aud":"functions"}"#;
+
+    #[test]
+    fn accessors_read_the_one_entry_and_the_registered_claims() {
+        let c = claims(FULL, TokenKind::Container);
+        assert_eq!(
+            (c.namespace_id(), c.container_id(), c.kind()),
+            (Some("ns"), Some("ct"), TokenKind::Container)
+        );
+        assert_eq!((c.exp(), c.iat(), c.nbf()), (Some(3), Some(1), Some(2)));
+        assert_eq!(
+            (c.jti(), c.iss(), c.sub()),
+            (Some("j"), Some("SCALEWAY"), Some("token"))
+        );
+        let bare = claims(
+            r#"{"application_claim":[{"namespace_id":"ns"}]}"#,
+            TokenKind::Namespace,
+        );
+        assert_eq!(
+            (bare.container_id(), bare.exp(), bare.jti()),
+            (None, None, None)
+        );
+    }
+
+    /// `Debug` and `Serialize` show what a handler may log: the claims, never the token.
+    #[test]
+    fn debug_and_serialize_show_the_claims() {
+        let c = claims(FULL, TokenKind::Container);
+        assert_eq!(
+            format!("{c:?}"),
+            "ClaimsView { namespace_id: Some(\"ns\"), container_id: Some(\"ct\"), \
+             kind: Container, exp: Some(3), iat: Some(1), nbf: Some(2), jti: Some(\"j\"), \
+             iss: Some(\"SCALEWAY\"), sub: Some(\"token\") }"
+        );
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            serde_json::json!({
+                "namespace_id": "ns", "container_id": "ct", "kind": "container",
+                "exp": 3, "iat": 1, "nbf": 2, "jti": "j", "iss": "SCALEWAY", "sub": "token"
+            })
+        );
+        assert_eq!(
+            serde_json::to_value(TokenKind::Namespace).unwrap(),
+            serde_json::json!("namespace")
+        );
+    }
+
+    #[test]
+    fn claims_are_equal_when_what_they_say_is() {
+        let a = claims(FULL, TokenKind::Container);
+        assert_eq!(a, claims(FULL, TokenKind::Container));
+        assert_ne!(a, claims(FULL, TokenKind::Namespace));
+        assert_ne!(
+            a,
+            claims(
+                &FULL.replace(r#""jti":"j""#, r#""jti":"k""#),
+                TokenKind::Container
+            )
+        );
     }
 }

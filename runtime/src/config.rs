@@ -138,3 +138,86 @@ impl std::error::Error for ConfigError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message names the setting at fault, in the words of where it came from.
+    #[test]
+    fn messages_name_the_setting() {
+        let cases = [
+            (
+                ConfigError::Key {
+                    origin: Origin::Environment,
+                    error: KeyError::Missing,
+                },
+                "`SCW_PUBLIC_KEY` cannot be used: no public key is set",
+            ),
+            (
+                ConfigError::Key {
+                    origin: Origin::Builder,
+                    error: KeyError::Empty,
+                },
+                "the configured public key cannot be used: the public key is empty",
+            ),
+            (
+                ConfigError::MissingNamespaceId {
+                    origin: Origin::Environment,
+                },
+                "the namespace id is needed to check tokens but `SCW_NAMESPACE_ID` is unset or empty",
+            ),
+            (
+                ConfigError::MissingNamespaceId {
+                    origin: Origin::Builder,
+                },
+                "the namespace id is needed to check tokens but the builder's `namespace_id` is unset or empty",
+            ),
+            (
+                ConfigError::MissingContainerId {
+                    origin: Origin::Environment,
+                },
+                "the container id is needed to check tokens but `SCW_APPLICATION_ID` is unset or empty",
+            ),
+            (
+                ConfigError::MissingContainerId {
+                    origin: Origin::Builder,
+                },
+                "the container id is needed to check tokens but the builder's `container_id` is unset or empty",
+            ),
+            (
+                ConfigError::NotUnicode {
+                    variable: "SCW_PUBLIC",
+                },
+                "`SCW_PUBLIC` is not valid UTF-8",
+            ),
+            (
+                ConfigError::InvalidHeaderName { name: "a b".into() },
+                "`a b` is not a valid HTTP header name",
+            ),
+            (ConfigError::NoHeaders, "no header to read the token from"),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+        assert!(
+            ConfigError::InvalidPrivacy
+                .to_string()
+                .starts_with("`SCW_PUBLIC` is neither `true` nor `false`")
+        );
+    }
+
+    #[test]
+    fn a_key_error_is_the_source() {
+        use std::error::Error as _;
+        let error = ConfigError::Key {
+            origin: Origin::Environment,
+            error: KeyError::PrivateKey,
+        };
+        assert_eq!(
+            error.source().unwrap().to_string(),
+            KeyError::PrivateKey.to_string()
+        );
+        assert!(ConfigError::NoHeaders.source().is_none());
+    }
+}

@@ -195,6 +195,64 @@ mod tests {
     }
 
     #[test]
+    fn lengths_take_one_to_three_octets_and_leave_the_rest() {
+        assert_eq!(length(&[0x05, 0xaa]), Ok((5, &[0xaa][..])));
+        assert_eq!(length(&[0x7f]), Ok((0x7f, &[][..])));
+        assert_eq!(length(&[0x81, 0xff, 0xaa]), Ok((0xff, &[0xaa][..])));
+        assert_eq!(length(&[0x82, 0x01, 0x00]), Ok((0x100, &[][..])));
+        assert_eq!(length(&[0x82, 0x12, 0x34, 0xaa]), Ok((0x1234, &[0xaa][..])));
+        assert_eq!(length(&[0x83, 0x01, 0x00, 0x00]), Ok((0x1_0000, &[][..])));
+        // Four octets: a key of 16 MiB or more is no key.
+        assert_eq!(
+            length(&[0x84, 0x01, 0x00, 0x00, 0x00]),
+            Err(DerError::Malformed)
+        );
+        // Fewer octets than announced.
+        assert_eq!(length(&[0x82, 0x01]), Err(DerError::Malformed));
+        assert_eq!(length(&[0x81]), Err(DerError::Malformed));
+        assert_eq!(length(&[]), Err(DerError::Malformed));
+        // A leading zero octet is not minimal.
+        assert_eq!(length(&[0x82, 0x00, 0xff]), Err(DerError::Malformed));
+    }
+
+    #[test]
+    fn an_element_longer_than_its_input_is_malformed() {
+        // SEQUENCE of length 4 with 3 octets of contents, then exactly 4.
+        assert_eq!(
+            Reader::new(&[0x30, 0x04, 0x01, 0x02, 0x03]).expect(TAG_SEQUENCE),
+            Err(DerError::Malformed)
+        );
+        let mut reader = Reader::new(&[0x30, 0x04, 0x01, 0x02, 0x03, 0x04, 0x05]);
+        assert_eq!(
+            reader.expect(TAG_SEQUENCE),
+            Ok(&[0x01, 0x02, 0x03, 0x04][..])
+        );
+        assert!(!reader.is_empty());
+        assert_eq!(reader.finish(), Err(DerError::Malformed));
+        assert_eq!(
+            Reader::new(&[0x02, 0x01, 0x05]).expect(TAG_SEQUENCE),
+            Err(DerError::Malformed),
+            "another tag"
+        );
+    }
+
+    #[test]
+    fn bits_count_from_the_first_set_bit() {
+        let bits = |modulus: &[u8]| {
+            RsaComponents {
+                modulus,
+                exponent: &[3],
+            }
+            .bits()
+        };
+        assert_eq!(bits(&[]), 0);
+        assert_eq!(bits(&[0x01]), 1);
+        assert_eq!(bits(&[0x80]), 8);
+        assert_eq!(bits(&[0x01, 0x00]), 9);
+        assert_eq!(bits(&[0x7f, 0xff, 0xff]), 23);
+    }
+
+    #[test]
     fn spki_with_another_algorithm_is_not_rsa() {
         // SEQUENCE { SEQUENCE { OID 1.3.101.112 (Ed25519) }, BIT STRING 00 }
         let der = [

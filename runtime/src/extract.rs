@@ -332,6 +332,34 @@ mod tests {
     }
 
     #[test]
+    fn bearer_is_a_whole_word() {
+        // A raw token that merely starts with the letters `bearer` is read whole...
+        assert_eq!(
+            token(&[("x-auth-token", b"Bearerish.a.b")]),
+            Ok("Bearerish.a.b".to_owned())
+        );
+        // ...and in `Authorization` it is another scheme, so no bearer token at all.
+        assert_eq!(
+            kind(&[("authorization", b"Bearerish a.b.c")]),
+            RejectionKind::MissingCredentials
+        );
+        assert_eq!(
+            kind(&[("authorization", b"Bearer\ta.b.c")]),
+            RejectionKind::InvalidRequest,
+            "a tab after the scheme is malformed, not another scheme"
+        );
+        assert_eq!(
+            kind(&[("authorization", b"Beare a.b.c")]),
+            RejectionKind::MissingCredentials
+        );
+        assert_eq!(
+            token(&[("x-auth-token", b"beare.a.b")]),
+            Ok("beare.a.b".to_owned()),
+            "shorter than the scheme"
+        );
+    }
+
+    #[test]
     fn missing_when_no_header_or_another_scheme() {
         assert_eq!(kind(&[]), RejectionKind::MissingCredentials);
         assert_eq!(
@@ -393,6 +421,23 @@ mod tests {
 
     #[test]
     fn oversized_values_are_refused_before_decoding() {
+        assert_eq!(MAX_TOKEN_BYTES, 8192, "8 KiB, as documented");
+        let big = vec![b'a'; 8193];
+        assert_eq!(
+            extract(&headers(&[("x-auth-token", &big)]), &default_headers())
+                .unwrap_err()
+                .reason(),
+            Reason::HeaderTooLarge
+        );
+        let mut bearer_fits = b"Bearer ".to_vec();
+        bearer_fits.resize(8192, b'a');
+        assert!(
+            extract(
+                &headers(&[("authorization", &bearer_fits)]),
+                &default_headers()
+            )
+            .is_ok()
+        );
         let big = vec![b'a'; MAX_TOKEN_BYTES + 1];
         assert_eq!(
             kind(&[("x-auth-token", &big)]),

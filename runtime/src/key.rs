@@ -329,6 +329,122 @@ mod tests {
         }
     }
 
+    /// A PKCS#1 PEM for these big-endian numbers (no key anyone holds the private half of:
+    /// the shape is what is checked at load time).
+    fn pkcs1_pem(modulus: &[u8], exponent: &[u8]) -> String {
+        fn element(tag: u8, contents: &[u8]) -> Vec<u8> {
+            let mut out = vec![tag];
+            match contents.len() {
+                len @ 0..0x80 => out.push(len as u8),
+                len @ 0x80..0x100 => out.extend([0x81, len as u8]),
+                len => out.extend([0x82, (len >> 8) as u8, len as u8]),
+            }
+            out.extend_from_slice(contents);
+            out
+        }
+        fn integer(number: &[u8]) -> Vec<u8> {
+            let mut contents = Vec::new();
+            if number[0] & 0x80 != 0 {
+                contents.push(0);
+            }
+            contents.extend_from_slice(number);
+            element(0x02, &contents)
+        }
+        let der = element(0x30, &[integer(modulus), integer(exponent)].concat());
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        format!("-----BEGIN RSA PUBLIC KEY-----\n{body}\n-----END RSA PUBLIC KEY-----\n")
+    }
+
+    /// An odd modulus of exactly `bits` bits.
+    fn modulus(bits: usize) -> Vec<u8> {
+        let mut modulus = vec![0xff; bits.div_ceil(8)];
+        modulus[0] = 0xff >> (modulus.len() * 8 - bits);
+        modulus
+    }
+
+    #[test]
+    fn sizes_from_2048_to_8192_bits_are_accepted() {
+        const F4: &[u8] = &[0x01, 0x00, 0x01];
+        for bits in [2048, 2049, 3072, 4096, 8191, 8192] {
+            assert_eq!(load(&pkcs1_pem(&modulus(bits), F4)), Ok(bits), "{bits}");
+        }
+        for bits in [2047, 1024] {
+            assert_eq!(
+                load(&pkcs1_pem(&modulus(bits), F4)),
+                Err(KeyError::TooSmall { bits })
+            );
+        }
+        for bits in [8193, 8200] {
+            assert_eq!(
+                load(&pkcs1_pem(&modulus(bits), F4)),
+                Err(KeyError::TooLarge { bits })
+            );
+        }
+    }
+
+    #[test]
+    fn an_even_modulus_or_an_exponent_that_is_even_or_one_is_no_rsa_key() {
+        let odd = modulus(2048);
+        let mut even = odd.clone();
+        *even.last_mut().unwrap() = 0xfe;
+        assert_eq!(load(&pkcs1_pem(&odd, &[0x03])), Ok(2048));
+        assert_eq!(load(&pkcs1_pem(&odd, &[0x01, 0x00, 0x01])), Ok(2048));
+        for (modulus, exponent) in [
+            (&even, &[0x01, 0x00, 0x01][..]),
+            (&odd, &[0x01, 0x00, 0x00][..]),
+            (&odd, &[0x02][..]),
+            (&odd, &[0x01][..]),
+            (&even, &[0x02][..]),
+        ] {
+            assert_eq!(
+                load(&pkcs1_pem(modulus, exponent)),
+                Err(KeyError::InvalidDer),
+                "exponent {exponent:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_shows_the_size_and_no_key_material() {
+        let key = PublicKey::from_pem(PKCS1).unwrap();
+        assert_eq!(format!("{key:?}"), "PublicKey { bits: 2048, .. }");
+    }
+
+    #[test]
+    fn every_error_says_what_is_wrong() {
+        let cases = [
+            (KeyError::Missing, "no public key is set"),
+            (KeyError::Empty, "the public key is empty"),
+            (
+                KeyError::NoPemBlock,
+                "not a PEM key: no `-----BEGIN ...-----` line",
+            ),
+            (
+                KeyError::MultiplePemBlocks(2),
+                "2 PEM blocks found; give exactly one public key",
+            ),
+            (
+                KeyError::NotRsa,
+                "not an RSA key; tokens are signed with RS256",
+            ),
+            (
+                KeyError::TooSmall { bits: 1024 },
+                "the RSA key has 1024 bits; at least 2048 are required",
+            ),
+            (
+                KeyError::TooLarge { bits: 9000 },
+                "the RSA key has 9000 bits; at most 8192 are supported",
+            ),
+            (
+                KeyError::UnsupportedLabel("EC PUBLIC KEY".into()),
+                "unsupported PEM block `EC PUBLIC KEY`; expected `RSA PUBLIC KEY` or `PUBLIC KEY`",
+            ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
     #[test]
     fn refuses_anything_but_exactly_one_block() {
         let two = format!("{PKCS1}{SPKI}");

@@ -442,6 +442,14 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_token_longer_than_8_kib_is_refused_before_decoding() {
+        let at_bound = "a".repeat(8192);
+        assert_eq!(check(&at_bound).unwrap_err(), Reason::Malformed);
+        let over = "a".repeat(8193);
+        assert_eq!(check(&over).unwrap_err(), Reason::TokenTooLarge);
+    }
+
+    #[test]
     fn malformed_shapes() {
         for token in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e", "..", "e30.e30.e30"] {
             assert!(check(token).is_err(), "{token:?}");

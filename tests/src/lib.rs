@@ -258,26 +258,39 @@ impl Response {
 
     /// Asserts an RFC 6750 refusal: status, challenge and JSON body agree on `code`.
     pub fn assert_refusal(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "{self:?}");
+        if let Err(problem) = self.check_refusal(status, code) {
+            panic!("{problem}");
+        }
+    }
+
+    /// What is wrong with this response as the RFC 6750 refusal `status` / `code`, if
+    /// anything: for suites that collect every failure before they fail.
+    pub fn check_refusal(&self, status: u16, code: &str) -> Result<(), String> {
+        if self.status != status {
+            return Err(format!("expected {status}, got {self:?}"));
+        }
         let challenge = self
             .header("www-authenticate")
-            .unwrap_or_else(|| panic!("no challenge: {self:?}"));
-        assert!(
-            challenge.starts_with("Bearer realm=\"scw-private\""),
-            "{challenge}"
-        );
-        match code {
-            "missing_token" | "server_error" => {
-                assert!(!challenge.contains("error="), "{challenge}")
-            }
-            code => assert!(
-                challenge.contains(&format!("error=\"{code}\"")),
-                "{challenge}"
-            ),
+            .ok_or_else(|| format!("no challenge: {self:?}"))?;
+        if !challenge.starts_with("Bearer realm=\"scw-private\"") {
+            return Err(format!("challenge {challenge}"));
         }
-        let body = self.json();
-        assert_eq!(body["error"], code, "{body}");
-        assert!(body["error_description"].is_string(), "{body}");
+        let has_error = challenge.contains(&format!("error=\"{code}\""));
+        let bare = !challenge.contains("error=");
+        match code {
+            "missing_token" | "server_error" if !bare => {
+                return Err(format!("challenge with an error: {challenge}"));
+            }
+            "missing_token" | "server_error" => {}
+            _ if !has_error => return Err(format!("challenge without `{code}`: {challenge}")),
+            _ => {}
+        }
+        let body: serde_json::Value = serde_json::from_str(&self.body)
+            .map_err(|error| format!("body is not JSON ({error}): {self:?}"))?;
+        if body["error"] != code || !body["error_description"].is_string() {
+            return Err(format!("expected `{code}`, body {body}"));
+        }
+        Ok(())
     }
 }
 

@@ -623,3 +623,44 @@ fn a_maximum_token_age_is_checked_on_every_request_cached_or_not() {
     assert!(verifier().verify(&old, &Policy::new()).is_ok());
     assert!(verifier().verify(&ageless, &Policy::new()).is_ok());
 }
+
+#[test]
+fn a_public_container_needs_no_key_for_public_if_env_routes_only() {
+    let keyless_public = Verifier::from_variables(|name| match name {
+        "SCW_PUBLIC" => Some("true".into()),
+        _ => None,
+    });
+    assert!(keyless_public.is_public());
+    // A `public_if_env` route needs nothing here: every request is let through.
+    assert_eq!(
+        keyless_public.preflight(&Policy::new().public_if_env(true)),
+        Ok(())
+    );
+    assert_eq!(
+        keyless_public.authorize(&HeaderMap::new(), &Policy::new().public_if_env(true)),
+        Ok(Access::PublicContainer)
+    );
+    // Every other route needs the key.
+    for policy in [Policy::new(), Policy::new().platform_iam(true)] {
+        assert!(matches!(
+            keyless_public.preflight(&policy),
+            Err(ConfigError::Key {
+                error: KeyError::Missing,
+                ..
+            })
+        ));
+    }
+    for (value, public) in [("false", false), ("TRUE", true), ("", false)] {
+        let verifier = Verifier::from_variables(move |name| match name {
+            "SCW_PUBLIC" => Some(value.into()),
+            _ => None,
+        });
+        assert_eq!(verifier.is_public(), public, "{value:?}");
+    }
+    assert!(
+        !builder().build().unwrap().is_public(),
+        "unset is not public"
+    );
+    assert!(builder().public(true).build().unwrap().is_public());
+    assert!(!builder().public(false).build().unwrap().is_public());
+}
