@@ -2,7 +2,7 @@
 //! in development mode), logging, and the start-up banner.
 
 use std::convert::Infallible;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use hyper::body::{Body, Incoming};
@@ -12,7 +12,7 @@ use hyper_util::service::TowerToHyperService;
 use scw_private::testing::KeyPair;
 use scw_private::{Policy, TokenKind, Verifier, env};
 use serde::Serialize;
-use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::EnvFilter;
 use tracing_subscriber::prelude::*;
 
 /// The ids development mode uses when the environment has none.
@@ -111,12 +111,14 @@ pub fn start() -> Mode {
     Mode::Development(keys)
 }
 
+/// The log filter when `RUST_LOG` is unset: one line per request from the examples; the
+/// crate's own per-refusal events (at `info`) are left out, its misconfiguration errors kept.
+/// `RUST_LOG=scw_private=info` shows every refusal with its reason.
+pub const DEFAULT_LOG_FILTER: &str = "info,scw_private=warn";
+
 fn init_logging() {
-    // One line per request from the examples; the crate's own per-refusal events stay at
-    // `info` and are filtered out here, its misconfiguration errors are kept.
-    let filter = Targets::new()
-        .with_default(LevelFilter::INFO)
-        .with_target("scw_private", LevelFilter::WARN);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let format = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
@@ -127,7 +129,9 @@ fn init_logging() {
         .init();
 }
 
-/// Where to listen: `0.0.0.0:$PORT`, 8080 when `PORT` is unset, as the platform requires.
+/// Where to listen: `$LISTEN_HOST:$PORT`. The platform requires `0.0.0.0` (the default) and
+/// sets `PORT` (8080 when unset); `LISTEN_HOST=127.0.0.1` keeps a local run, behind
+/// `scw-jwt edge` for instance, out of reach of other machines.
 pub fn listen_addr() -> SocketAddr {
     let port = match std::env::var("PORT") {
         Err(_) => 8080,
@@ -136,7 +140,14 @@ pub fn listen_addr() -> SocketAddr {
             std::process::exit(2);
         }),
     };
-    SocketAddr::from((Ipv4Addr::UNSPECIFIED, port))
+    let host = match std::env::var("LISTEN_HOST") {
+        Err(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        Ok(host) => host.trim().parse().unwrap_or_else(|_| {
+            eprintln!("LISTEN_HOST={host:?} is not an IP address");
+            std::process::exit(2);
+        }),
+    };
+    SocketAddr::from((host, port))
 }
 
 /// Says what the process is doing. In development mode, prints tokens and `curl` commands;

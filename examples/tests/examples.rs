@@ -59,6 +59,8 @@ fn spawn(name: &str, env: &[(&str, &str)], lines: usize) -> Running {
         "SCW_NAMESPACE_ID",
         "SCW_APPLICATION_ID",
         "SCW_PUBLIC",
+        "RUST_LOG",
+        "LISTEN_HOST",
     ] {
         command.env_remove(var);
     }
@@ -400,6 +402,54 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
             200,
             "{name}"
         );
+    }
+}
+
+#[test]
+fn the_log_filter_and_the_listen_address_come_from_the_environment() {
+    let keys = KeyPair::generate();
+    let public = keys.public_pem();
+    let platform = [
+        ("SCW_PUBLIC_KEY", public.as_str()),
+        ("SCW_NAMESPACE_ID", NS),
+        ("SCW_APPLICATION_ID", CT),
+    ];
+    for name in EXAMPLES {
+        // By default: all interfaces, as the platform requires, and no line per refusal.
+        let running = spawn(name, &platform, 1);
+        assert!(
+            running.stdout[0].contains("http://0.0.0.0:"),
+            "{name}: {:?}",
+            running.stdout
+        );
+        assert_eq!(send(running.port, "GET", "/private", &[], "").status, 401);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let log = running.stderr.lock().unwrap().clone();
+        assert!(!log.contains("request refused"), "{name}: {log}");
+        drop(running);
+
+        // `LISTEN_HOST` and `RUST_LOG`.
+        let mut env = platform.to_vec();
+        env.extend([
+            ("LISTEN_HOST", "127.0.0.1"),
+            ("RUST_LOG", "scw_private=info"),
+        ]);
+        let running = spawn(name, &env, 1);
+        assert!(
+            running.stdout[0].contains("http://127.0.0.1:"),
+            "{name}: {:?}",
+            running.stdout
+        );
+        assert_eq!(send(running.port, "GET", "/private", &[], "").status, 401);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !running.stderr.lock().unwrap().contains("request refused") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{name}: {}",
+                running.stderr.lock().unwrap()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
 

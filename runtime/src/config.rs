@@ -94,7 +94,15 @@ impl fmt::Display for ConfigError {
                     Origin::Environment => "`SCW_PUBLIC_KEY`",
                     Origin::Builder => "the configured public key",
                 };
-                write!(f, "{key} cannot be used: {error}")
+                write!(f, "{key} cannot be used: {error}")?;
+                if let (Origin::Environment, KeyError::Missing) = (origin, error) {
+                    // The one cause with a fix outside the value itself.
+                    f.write_str(
+                        "; the platform injects it into a container whose privacy is private, \
+                         elsewhere set it to the PEM public key that verifies the tokens",
+                    )?;
+                }
+                Ok(())
             }
             Self::MissingNamespaceId { origin } => {
                 let id = match origin {
@@ -103,7 +111,8 @@ impl fmt::Display for ConfigError {
                 };
                 write!(
                     f,
-                    "the namespace id is needed to check tokens but {id} is unset or empty"
+                    "the namespace id is needed to check tokens but {id} is unset or empty; \
+                     set it, or name the namespace in the route (`namespace_id = \"..\"`)"
                 )
             }
             Self::MissingContainerId { origin } => {
@@ -113,7 +122,9 @@ impl fmt::Display for ConfigError {
                 };
                 write!(
                     f,
-                    "the container id is needed to check tokens but {id} is unset or empty"
+                    "the container id is needed to check tokens but {id} is unset or empty; \
+                     set it, name the container in the route (`container_id = \"..\"`), or \
+                     accept namespace tokens only (`namespace`)"
                 )
             }
             Self::NotUnicode { variable } => write!(f, "`{variable}` is not valid UTF-8"),
@@ -152,7 +163,9 @@ mod tests {
                     origin: Origin::Environment,
                     error: KeyError::Missing,
                 },
-                "`SCW_PUBLIC_KEY` cannot be used: no public key is set",
+                "`SCW_PUBLIC_KEY` cannot be used: no public key is set; the platform injects it \
+                 into a container whose privacy is private, elsewhere set it to the PEM public \
+                 key that verifies the tokens",
             ),
             (
                 ConfigError::Key {
@@ -165,25 +178,32 @@ mod tests {
                 ConfigError::MissingNamespaceId {
                     origin: Origin::Environment,
                 },
-                "the namespace id is needed to check tokens but `SCW_NAMESPACE_ID` is unset or empty",
+                "the namespace id is needed to check tokens but `SCW_NAMESPACE_ID` is unset or \
+                 empty; set it, or name the namespace in the route (`namespace_id = \"..\"`)",
             ),
             (
                 ConfigError::MissingNamespaceId {
                     origin: Origin::Builder,
                 },
-                "the namespace id is needed to check tokens but the builder's `namespace_id` is unset or empty",
+                "the namespace id is needed to check tokens but the builder's `namespace_id` is \
+                 unset or empty; set it, or name the namespace in the route \
+                 (`namespace_id = \"..\"`)",
             ),
             (
                 ConfigError::MissingContainerId {
                     origin: Origin::Environment,
                 },
-                "the container id is needed to check tokens but `SCW_APPLICATION_ID` is unset or empty",
+                "the container id is needed to check tokens but `SCW_APPLICATION_ID` is unset or \
+                 empty; set it, name the container in the route (`container_id = \"..\"`), or \
+                 accept namespace tokens only (`namespace`)",
             ),
             (
                 ConfigError::MissingContainerId {
                     origin: Origin::Builder,
                 },
-                "the container id is needed to check tokens but the builder's `container_id` is unset or empty",
+                "the container id is needed to check tokens but the builder's `container_id` is \
+                 unset or empty; set it, name the container in the route \
+                 (`container_id = \"..\"`), or accept namespace tokens only (`namespace`)",
             ),
             (
                 ConfigError::NotUnicode {

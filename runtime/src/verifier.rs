@@ -226,6 +226,41 @@ impl Verifier {
         self.settled(platform, policy).map(drop)
     }
 
+    /// [`preflight`](Self::preflight) for every policy a service uses, as one call before it
+    /// binds its port: the platform marks a container ready when it listens, and keeps the
+    /// previous revision serving while a new one never does, so a configuration error here
+    /// becomes a failed deploy instead of a revision that answers 500 to every protected
+    /// call. The first problem found is returned; its message names the variable and the fix.
+    ///
+    /// Choose it when a service is useless without its protected routes. A service whose
+    /// public routes must keep answering should log the problem and bind anyway (protected
+    /// routes then answer 500 and log why).
+    ///
+    /// ```no_run
+    /// use scw_private::{Policy, Scope, Verifier};
+    ///
+    /// // The policies of the service's routes: `#[scw_private]`, `#[scw_private(container)]`
+    /// // and `#[scw_private(platform_iam)]`.
+    /// let policies = [
+    ///     Policy::new(),
+    ///     Policy::new().scope(Scope::ContainerToken),
+    ///     Policy::new().platform_iam(true),
+    /// ];
+    /// if let Err(problem) = Verifier::global().preflight_all(&policies) {
+    ///     eprintln!("not starting: {problem}");
+    ///     std::process::exit(1);
+    /// }
+    /// // bind the port and serve
+    /// ```
+    pub fn preflight_all<'a, I>(&self, policies: I) -> Result<(), ConfigError>
+    where
+        I: IntoIterator<Item = &'a Policy>,
+    {
+        policies
+            .into_iter()
+            .try_for_each(|policy| self.preflight(policy))
+    }
+
     /// Whether the platform says the container is public (`SCW_PUBLIC=true`).
     pub fn is_public(&self) -> bool {
         self.platform().privacy() == Privacy::Public

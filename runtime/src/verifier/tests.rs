@@ -664,3 +664,31 @@ fn a_public_container_needs_no_key_for_public_if_env_routes_only() {
     assert!(builder().public(true).build().unwrap().is_public());
     assert!(!builder().public(false).build().unwrap().is_public());
 }
+
+#[test]
+fn preflight_all_checks_every_policy_in_turn() {
+    let ns_only = Verifier::builder()
+        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+        .namespace_id(NS)
+        .build()
+        .unwrap();
+    let namespace_routes = [
+        Policy::new().scope(Scope::NamespaceToken),
+        Policy::new().container_id("ct-named-by-the-route"),
+    ];
+    assert_eq!(ns_only.preflight_all(&namespace_routes), Ok(()));
+    assert_eq!(ns_only.preflight_all(&[]), Ok(()));
+    let with_a_default_route = [
+        namespace_routes[0],
+        Policy::new(),
+        Policy::new().header("a b"),
+    ];
+    assert!(matches!(
+        ns_only.preflight_all(&with_a_default_route),
+        Err(ConfigError::MissingContainerId { .. })
+    ));
+    assert!(matches!(
+        ns_only.preflight_all(&[Policy::new().scope(Scope::NamespaceToken).header("a b")]),
+        Err(ConfigError::InvalidHeaderName { .. })
+    ));
+}

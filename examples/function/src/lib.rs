@@ -1,0 +1,44 @@
+//! A Scaleway Serverless Function in Rust, protected by `#[scw_private]`.
+//!
+//! The platform's Rust runtime calls one handler of this exact shape, on axum 0.8 types:
+//! `pub async fn handler(req: Request) -> Response`. The attribute keeps that shape and adds
+//! the check in front; a `Claims` (or `Option<Claims>`, `Access`) parameter before the request
+//! receives what it found.
+//!
+//! A private Function is already checked by the platform before the handler runs. What the
+//! attribute adds: a check where the platform checks nothing (a public Function that accepts
+//! tokens you issue yourself, a local run), the per-function scope rule (a token for a sibling
+//! function of the namespace is refused), and the claims in the handler.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use scw_private::{Claims, Policy, Scope, scw_private};
+
+/// The policy of [`handler`] (`#[scw_private(container)]`), for [`scw_private::Verifier::preflight_all`]
+/// before a local server binds.
+pub const POLICY: Policy = Policy::new().scope(Scope::ContainerToken);
+
+/// Answers who called, in JSON; only a token for this very function gets here.
+#[scw_private(container)]
+pub async fn handler(claims: Claims, req: Request) -> Response {
+    let body = serde_json::json!({
+        "function_id": claims.container_id(),
+        "namespace_id": claims.namespace_id(),
+        "method": req.method().as_str(),
+        "path": req.uri().path(),
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a valid response")
+}
+
+/// The exact shape the runtime calls, and nothing more: the check runs, the handler sees only
+/// the request.
+#[scw_private]
+pub async fn plain_handler(req: Request) -> Response {
+    Response::new(Body::from(format!("hello from {}", req.uri().path())))
+}
