@@ -1,5 +1,6 @@
 //! What a check leaves in a request for the handler's extractors, and how each extractor
-//! reads it: one set of rules for axum, actix-web and the tower layer.
+//! reads it: one set of rules for axum and actix-web, whether the attribute or the tower layer
+//! checked the request.
 //!
 //! Behind `#[scw_private]` (or the layer) the check already ran, so the extractors read its
 //! finding and the token is verified once. Without it, they check the request themselves
@@ -19,6 +20,10 @@ pub(crate) enum Found {
     Allowed(Access),
     /// The check refused the request. actix-web asks every extractor of a handler for a
     /// future before it polls the first, so an extractor must not verify (and log) again.
+    #[cfg_attr(
+        not(feature = "actix-web-4"),
+        allow(dead_code, reason = "only actix-web polls on")
+    )]
     Refused,
 }
 

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
+#[cfg(feature = "axum-0_8")]
 use crate::handoff::Found;
 use crate::{Policy, Rejection, Verifier};
 
@@ -108,8 +109,10 @@ where
                 if let Some(claims) = access.claims() {
                     extensions.insert(claims.clone());
                 }
-                extensions.insert(access.clone());
-                extensions.insert(Found::Allowed(access));
+                // For axum's extractors, so a handler behind the layer is not checked again.
+                #[cfg(feature = "axum-0_8")]
+                extensions.insert(Found::Allowed(access.clone()));
+                extensions.insert(access);
                 ResponseFuture::inner(self.inner.call(request))
             }
             Err(rejection) => ResponseFuture::refused(response(&rejection)),

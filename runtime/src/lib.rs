@@ -80,6 +80,7 @@
 //! - [`env`](mod@env): the names of the platform's variables.
 //! - `layer` (feature `tower`): `ScwPrivateLayer`, the check as tower middleware.
 //! - `testing` (feature `testing`): key pairs and tokens for development and tests.
+//! - `openapi` (features `aide-0_15`, `utoipa-6`): protected operations in OpenAPI documents.
 //!
 //! # Features
 //!
@@ -92,6 +93,8 @@
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
 //! - `testing`: `testing`, key pairs and tokens for development and tests.
+//! - `aide-0_15`, `utoipa-6`: `openapi`, the security schemes and requirements in OpenAPI
+//!   documents generated with aide or utoipa.
 //!
 //! # Guides
 //!
@@ -109,6 +112,7 @@ mod config;
 mod crypto;
 mod der;
 mod extract;
+#[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
 mod handoff;
 mod key;
 mod log;
@@ -128,6 +132,8 @@ pub mod env;
 pub mod guide;
 #[cfg(feature = "tower")]
 pub mod layer;
+#[cfg(any(feature = "aide-0_15", feature = "utoipa-6"))]
+pub mod openapi;
 #[cfg(feature = "testing")]
 pub mod testing;
 
