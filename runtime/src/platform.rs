@@ -215,6 +215,16 @@ mod tests {
     }
 
     #[test]
+    fn the_process_environment_is_read_as_it_is() {
+        // Cargo sets this variable for every test process it runs.
+        assert_eq!(
+            env_var("CARGO_PKG_NAME").unwrap(),
+            Some("scw-private".to_owned())
+        );
+        assert_eq!(env_var("SCW_PRIVATE_NO_SUCH_VARIABLE_IN_ANY_TEST").unwrap(), None);
+    }
+
+    #[test]
     fn an_unreadable_variable_is_an_error() {
         let p = Platform::from_lookup(&|name| Err(ConfigError::NotUnicode { variable: name }));
         assert_eq!(

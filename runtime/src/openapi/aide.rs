@@ -147,3 +147,78 @@ impl OperationInput for OptionalClaims {}
 
 /// Nothing to add: behind the attribute its extractor documents the operation.
 impl OperationInput for Access {}
+
+#[cfg(test)]
+mod tests {
+    use aide::openapi::OpenApi;
+    use serde_json::json;
+
+    use super::*;
+
+    fn documented(policy: Policy) -> serde_json::Value {
+        let mut operation = Operation::default();
+        document(&policy, &mut operation);
+        // Asked twice, as aide may: nothing doubles.
+        document(&policy, &mut operation);
+        serde_json::to_value(&operation).unwrap()
+    }
+
+    fn schemes() -> serde_json::Value {
+        json!([{"scw_x_auth_token": []}, {"scw_bearer": []}])
+    }
+
+    #[test]
+    fn each_policy_says_what_it_requires_and_accepts() {
+        let default = documented(Policy::new());
+        assert_eq!(default["security"], schemes());
+        assert_eq!(
+            default["x-scw-private"],
+            json!({"accepts": ["jwt"], "token_scope": "namespace_or_container",
+                   "header": null, "anonymous_when_public": false})
+        );
+        let container = documented(Policy::new().scope(Scope::ContainerToken));
+        assert_eq!(container["x-scw-private"]["token_scope"], "container");
+        let namespace = documented(Policy::new().scope(Scope::NamespaceToken));
+        assert_eq!(namespace["x-scw-private"]["token_scope"], "namespace");
+        let public = documented(Policy::new().public_if_env(true));
+        assert_eq!(
+            public["security"],
+            json!([{"scw_x_auth_token": []}, {"scw_bearer": []}, {}])
+        );
+        assert_eq!(public["x-scw-private"]["anonymous_when_public"], true);
+        let iam = documented(Policy::new().platform_iam(true));
+        assert_eq!(iam["security"], schemes());
+        assert_eq!(
+            iam["x-scw-private"]["accepts"],
+            json!(["jwt", "iam_secret_key_checked_by_the_platform"])
+        );
+        let custom = documented(Policy::new().header("X-Admin-Token"));
+        assert!(custom.get("security").is_none(), "{custom}");
+        assert_eq!(custom["x-scw-private"]["header"], "X-Admin-Token");
+    }
+
+    #[test]
+    fn refusals_are_401_and_403() {
+        let statuses: Vec<_> = refusals().into_iter().map(|(status, _)| status).collect();
+        assert_eq!(statuses, [Some(401), Some(403)]);
+        assert!(refusals().iter().all(|(_, r)| r.description.contains("RFC 6750")));
+    }
+
+    #[test]
+    fn the_schemes_are_declared() {
+        let mut api = OpenApi::default();
+        let _ = security_schemes(TransformOpenApi::new(&mut api));
+        let document = serde_json::to_value(&api).unwrap();
+        let schemes = &document["components"]["securitySchemes"];
+        assert_eq!(
+            schemes["scw_x_auth_token"],
+            json!({"type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                   "description": super::super::X_AUTH_TOKEN_DESCRIPTION})
+        );
+        assert_eq!(
+            schemes["scw_bearer"],
+            json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                   "description": super::super::BEARER_DESCRIPTION})
+        );
+    }
+}

@@ -54,3 +54,33 @@ impl utoipa::Modify for SecuritySchemes {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use utoipa::Modify as _;
+    use utoipa::openapi::OpenApiBuilder;
+
+    use super::*;
+
+    #[test]
+    fn declares_both_schemes() {
+        let mut api = OpenApiBuilder::new().build();
+        SecuritySchemes.modify(&mut api);
+        let document = serde_json::to_value(&api).unwrap();
+        let schemes = &document["components"]["securitySchemes"];
+        assert_eq!(
+            schemes["scw_x_auth_token"],
+            serde_json::json!({
+                "type": "apiKey", "in": "header", "name": "X-Auth-Token",
+                "description": super::super::X_AUTH_TOKEN_DESCRIPTION
+            })
+        );
+        assert_eq!(
+            schemes["scw_bearer"],
+            serde_json::json!({
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": super::super::BEARER_DESCRIPTION
+            })
+        );
+    }
+}
