@@ -132,6 +132,11 @@ struct EdgeArgs {
     /// documented.
     #[arg(long, value_enum, default_value_t = edge::ForwardToken::Keep)]
     forward_token: edge::ForwardToken,
+    /// Start in front of a private container's service even if it listens beyond loopback,
+    /// where anyone who reaches it skips the edge (it is asked to listen on 127.0.0.1 with
+    /// LISTEN_HOST).
+    #[arg(long)]
+    allow_exposed_service: bool,
     /// The command that starts the service, after `--`; it must listen on $PORT.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<OsString>,
@@ -198,6 +203,7 @@ fn main() -> ExitCode {
                 port: args.port,
                 iam_keys: args.iam_keys,
                 forward_token: args.forward_token,
+                allow_exposed_service: args.allow_exposed_service,
                 command: args.command,
             });
             return match options.and_then(edge::run) {

@@ -81,9 +81,17 @@ fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// Starts the edge with `flags` in front of `command`, and reads its banner up to the line
-/// that says where it listens (`None` if it exits first).
+/// Starts the edge with `flags` in front of `command`, and reads its banner through its
+/// `export` lines (`None` for the address if it exits before it listens).
 fn start_edge(flags: &[&str], command: &[&str]) -> (Child, Option<SocketAddr>, u32) {
+    let (process, front, pid, _) = start_edge_with_banner(flags, command);
+    (process, front, pid)
+}
+
+fn start_edge_with_banner(
+    flags: &[&str],
+    command: &[&str],
+) -> (Child, Option<SocketAddr>, u32, Vec<String>) {
     let key = key_file().to_str().unwrap().to_owned();
     let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
         .args([
@@ -120,23 +128,24 @@ fn start_edge(flags: &[&str], command: &[&str]) -> (Child, Option<SocketAddr>, u
             break;
         }
     }
-    if front.is_some() && flags.contains(&"--iam-key") {
+    let mut banner = Vec::new();
+    if front.is_some() {
         // The rest of the banner, through its `export` lines.
-        let banner: Vec<String> = lines.by_ref().take(8).map_while(Result::ok).collect();
-        let export = banner
-            .iter()
-            .find(|line| line.starts_with("export IAM_KEY="));
-        assert!(export.is_some(), "no IAM key line in {banner:?}");
-        for line in &banner {
+        for line in lines.by_ref().map_while(Result::ok) {
             assert!(
                 !line.contains(IAM_KEY),
                 "the banner echoed --iam-key: {line}"
             );
+            let last = line.starts_with("export IAM_KEY=");
+            banner.push(line);
+            if last {
+                break;
+            }
         }
     }
     // Keep reading, so neither the edge nor its service ever blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (process, front, pid)
+    (process, front, pid, banner)
 }
 
 fn edge(privacy: &str, forward_token: &str) -> Edge {
@@ -151,7 +160,22 @@ fn edge(privacy: &str, forward_token: &str) -> Edge {
         forward_token,
     ];
     let quickstart = quickstart().to_str().unwrap().to_owned();
-    let (process, front, service_pid) = start_edge(&flags, &[&quickstart]);
+    let (process, front, service_pid, banner) = start_edge_with_banner(&flags, &[&quickstart]);
+    // The banner says what the edge does with the token, in every mode.
+    let said = match forward_token {
+        "strip" => "X-Auth-Token is removed before forwarding (--forward-token strip)",
+        _ if privacy == "private" => {
+            "X-Auth-Token is forwarded to the service once checked (--forward-token keep)"
+        }
+        _ => "X-Auth-Token is forwarded to the service as sent (--forward-token keep)",
+    };
+    assert!(banner.iter().any(|line| line.trim() == said), "{banner:?}");
+    assert!(
+        banner
+            .iter()
+            .any(|line| line.trim() == "the service listens on loopback only"),
+        "{banner:?}"
+    );
     Edge {
         process,
         front: front.expect("the edge said where it listens"),
@@ -216,11 +240,7 @@ fn expected(private: bool, strip: bool, credential: Credential, path: &str) -> u
         }
     }
     // What reaches the quickstart.
-    let seen = if private && strip {
-        C::Nothing
-    } else {
-        credential
-    };
+    let seen = if strip { C::Nothing } else { credential };
     match (path, seen) {
         ("/", _) => 200,
         ("/maybe-public", _) if !private => 200,
@@ -399,4 +419,164 @@ fn an_edge_that_cannot_serve_leaves_no_service_running() {
     assert_eq!(wait_exit(&mut process).code(), Some(1));
     assert!(service_pid != 0);
     assert!(!alive(service_pid), "the service outlived the edge");
+}
+
+/// The processes of process group `group`, from `/proc`.
+fn group_members(group: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // `pid (comm) state ppid pgrp ...`; `comm` may hold spaces and parentheses.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let state = *fields.first()?;
+            let pgrp: u32 = fields.get(2)?.parse().ok()?;
+            // A zombie has exited; only its parent's wait is missing.
+            (pgrp == group && state != "Z").then_some(pid)
+        })
+        .collect()
+}
+
+/// Waits up to 5 seconds for the group to be gone and the service's port to be free.
+fn assert_nothing_left(group: u32, port: u16, context: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(group).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "{context}: left running: {:?}",
+            group_members(group)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "{context}: port {port} is still taken"
+    );
+}
+
+/// The edge in front of the quickstart started through the `sh` script `script`. Returns the
+/// edge, the service's process group, and the port the service listens on.
+fn edge_in_front_of_a_wrapper(script: &str, flags: &[&str]) -> (Child, u32, u16) {
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    let mut all_flags = vec!["--port", "0"];
+    all_flags.extend_from_slice(flags);
+    let (process, front, group, banner) =
+        start_edge_with_banner(&all_flags, &["sh", "-c", script, &quickstart]);
+    assert!(front.is_some(), "the edge did not start: {banner:?}");
+    let port = service_port(group);
+    (process, group, port)
+}
+
+/// The loopback port a member of `group` listens on.
+fn service_port(group: u32) -> u16 {
+    let tables = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let inodes: Vec<String> = group_members(group)
+        .into_iter()
+        .flat_map(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd"))
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|link| {
+            let link = link.to_str()?.to_owned();
+            Some(link.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect();
+    tables
+        .lines()
+        .skip(1)
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (state, inode) = (fields[3], fields[9]);
+            let port = u16::from_str_radix(fields[1].split(':').nth(1)?, 16).ok()?;
+            (state == "0A" && inodes.iter().any(|i| i == inode)).then_some(port)
+        })
+        .expect("the service listens")
+}
+
+#[test]
+fn a_signal_reaches_the_whole_group_of_a_wrapped_service() {
+    // `sh` stays in between: a command after the service keeps it from exec'ing it.
+    for signal_sent in [libc::SIGTERM, libc::SIGINT] {
+        let (mut process, group, port) = edge_in_front_of_a_wrapper("\"$0\"; echo after", &[]);
+        assert_eq!(group_members(group).len(), 2, "sh and the quickstart");
+        signal(process.id(), signal_sent);
+        wait_exit(&mut process);
+        assert_nothing_left(group, port, &format!("signal {signal_sent}"));
+    }
+}
+
+#[test]
+fn a_second_ctrl_c_kills_at_once() {
+    // A service that ignores SIGINT (an ignored signal stays ignored across exec).
+    let (mut process, group, port) = edge_in_front_of_a_wrapper("trap '' INT; exec \"$0\"", &[]);
+    signal(process.id(), libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!group_members(group).is_empty(), "it ignores the first one");
+    let second = Instant::now();
+    signal(process.id(), libc::SIGINT);
+    let status = wait_exit(&mut process);
+    assert!(
+        second.elapsed() < Duration::from_secs(5),
+        "it waited for the grace period"
+    );
+    assert_eq!(status.code(), Some(128 + libc::SIGKILL), "{status:?}");
+    assert_nothing_left(group, port, "second Ctrl-C");
+}
+
+#[test]
+fn the_service_dies_with_an_edge_killed_outright() {
+    let mut edge = edge("private", "keep");
+    let port = service_port(edge.service_pid);
+    signal(edge.process.id(), libc::SIGKILL);
+    let _ = edge.process.wait();
+    // The direct child dies of the parent-death signal (Linux).
+    assert_nothing_left(edge.service_pid, port, "SIGKILL to the edge");
+}
+
+#[test]
+fn a_private_edge_refuses_a_service_reachable_beyond_loopback() {
+    // The service overrides the loopback address the edge asks for.
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    let exposed = ["sh", "-c", "LISTEN_HOST=0.0.0.0 exec \"$0\"", &quickstart];
+    let (mut process, front, group) = start_edge(&["--port", "0"], &exposed);
+    assert!(front.is_none(), "it served in front of an exposed service");
+    assert_eq!(wait_exit(&mut process).code(), Some(1));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !group_members(group).is_empty() {
+        assert!(Instant::now() < deadline, "the service was left running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Told to accept the risk, it starts, and says so loudly.
+    let (process, front, _, banner) =
+        start_edge_with_banner(&["--port", "0", "--allow-exposed-service"], &exposed);
+    assert!(front.is_some());
+    assert!(
+        banner
+            .iter()
+            .any(|line| line.contains("WARNING: the service also listens on 0.0.0.0")),
+        "{banner:?}"
+    );
+    drop(Edge {
+        process,
+        front: front.unwrap(),
+        service_pid: 0,
+    });
+    // A public container's edge checks nothing anyway: a warning, no refusal.
+    let (process, front, _, banner) =
+        start_edge_with_banner(&["--port", "0", "--privacy", "public"], &exposed);
+    assert!(front.is_some());
+    assert!(
+        banner.iter().any(|line| line.contains("WARNING")),
+        "{banner:?}"
+    );
+    drop(Edge {
+        process,
+        front: front.unwrap(),
+        service_pid: 0,
+    });
 }

@@ -221,7 +221,10 @@ mod tests {
             env_var("CARGO_PKG_NAME").unwrap(),
             Some("scw-private".to_owned())
         );
-        assert_eq!(env_var("SCW_PRIVATE_NO_SUCH_VARIABLE_IN_ANY_TEST").unwrap(), None);
+        assert_eq!(
+            env_var("SCW_PRIVATE_NO_SUCH_VARIABLE_IN_ANY_TEST").unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -201,7 +201,11 @@ mod tests {
     fn refusals_are_401_and_403() {
         let statuses: Vec<_> = refusals().into_iter().map(|(status, _)| status).collect();
         assert_eq!(statuses, [Some(401), Some(403)]);
-        assert!(refusals().iter().all(|(_, r)| r.description.contains("RFC 6750")));
+        assert!(
+            refusals()
+                .iter()
+                .all(|(_, r)| r.description.contains("RFC 6750"))
+        );
     }
 
     #[test]

@@ -1,0 +1,94 @@
+//! The start-up banner: what runs where, and tokens and commands that work as printed.
+
+use std::net::SocketAddr;
+
+use super::process::{self, Exposure};
+use super::{ForwardToken, Options, Privacy};
+
+/// A flag's value as clap spells it on the command line.
+fn flag_value(value: &impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_owned())
+}
+
+/// Prints what runs where, and tokens and commands that work as printed.
+pub(super) fn banner(
+    options: &Options,
+    front: SocketAddr,
+    generated_iam_key: bool,
+    exposure: &Exposure,
+) {
+    let (ns, ct) = (&options.namespace_id, &options.container_id);
+    let keys = &options.keys;
+    let base = format!("http://{front}");
+    println!("scw-jwt edge listening on {base}");
+    println!(
+        "  a {} container (--privacy {}): namespace id {ns}, container id {ct}",
+        flag_value(&options.privacy),
+        flag_value(&options.privacy),
+    );
+    println!(
+        "  X-Auth-Token is {} (--forward-token {})",
+        match (options.forward_token, options.privacy) {
+            (ForwardToken::Keep, Privacy::Private) => "forwarded to the service once checked",
+            (ForwardToken::Keep, Privacy::Public) => "forwarded to the service as sent",
+            (ForwardToken::Strip, _) => "removed before forwarding",
+        },
+        flag_value(&options.forward_token),
+    );
+    match exposure {
+        Exposure::LoopbackOnly => println!("  the service listens on loopback only"),
+        Exposure::Beyond(addresses) => {
+            println!();
+            println!(
+                "  WARNING: the service also listens on {}: anyone who reaches it there skips \
+                 this edge",
+                process::list(addresses)
+            );
+        }
+        Exposure::Unknown => println!(
+            "  where the service listens could not be checked; make sure it is loopback only"
+        ),
+    }
+    println!();
+    println!("export NS_TOKEN='{}'", keys.token().namespace(ns).sign());
+    println!(
+        "export CT_TOKEN='{}'",
+        keys.token().container(ns, ct).sign()
+    );
+    println!(
+        "export SIBLING_TOKEN='{}'",
+        keys.token().container(ns, "a-sibling-container").sign()
+    );
+    if generated_iam_key {
+        println!("export IAM_KEY='{}'", options.iam_keys[0]);
+    } else {
+        // A real IAM secret key is never echoed. Pasted, this line keeps an IAM_KEY already
+        // set (to the key the edge was given) and stops with a message when there is none.
+        println!(
+            "export IAM_KEY=\"${{IAM_KEY:?set IAM_KEY to the key you gave the edge}}\"   # not printed"
+        );
+    }
+    println!();
+    let (admitted, refused) = match options.privacy {
+        Privacy::Private => ("forwarded, your service answers", "403 from the edge"),
+        Privacy::Public => (
+            "forwarded, your service answers",
+            "forwarded, your service answers",
+        ),
+    };
+    for (header, expected) in [
+        (None, refused),
+        (Some("$NS_TOKEN"), admitted),
+        (Some("$CT_TOKEN"), admitted),
+        (Some("$SIBLING_TOKEN"), refused),
+        (Some("$IAM_KEY"), admitted),
+    ] {
+        let header = header
+            .map(|value| format!(" -H \"X-Auth-Token: {value}\""))
+            .unwrap_or_default();
+        println!("curl -i{header} {base}/   # expect {expected}");
+    }
+    println!();
+}

@@ -1,0 +1,263 @@
+//! The reverse proxy in front of the service: the edge's admission rule for a private
+//! container, and the headers a proxy removes and adds.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Request, Response, StatusCode, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioIo;
+use scw_private::{Policy, Verifier};
+use tokio::net::TcpStream;
+
+use super::{ForwardToken, Privacy};
+
+type Body = BoxBody<Bytes, hyper::Error>;
+
+/// The edge's state, shared by every connection.
+pub(super) struct Edge {
+    pub(super) privacy: Privacy,
+    pub(super) forward_token: ForwardToken,
+    pub(super) iam_keys: Vec<String>,
+    pub(super) verifier: Verifier,
+    pub(super) upstream: SocketAddr,
+    pub(super) client: Client<HttpConnector, Incoming>,
+}
+
+pub(super) async fn connection(edge: std::sync::Arc<Edge>, stream: TcpStream, client: SocketAddr) {
+    let service = hyper::service::service_fn(move |request| {
+        let edge = std::sync::Arc::clone(&edge);
+        async move { Ok::<_, Infallible>(edge.handle(request, client).await) }
+    });
+    // A client that breaks off is no error of the edge's.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+
+impl Edge {
+    async fn handle(&self, mut request: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+        if self.privacy == Privacy::Private
+            && let Err(why) = self.admit(request.headers())
+        {
+            return reply(StatusCode::FORBIDDEN, "forbidden", why);
+        }
+        // In every mode, as the banner says: whether the real edge removes it is not
+        // documented, so both can be tried.
+        if self.forward_token == ForwardToken::Strip {
+            request.headers_mut().remove(X_AUTH_TOKEN);
+        }
+        let path = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |path| path.as_str());
+        let Ok(uri) = Uri::try_from(format!("http://{}{path}", self.upstream)) else {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "unusable request target",
+            );
+        };
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        remove_hop_by_hop(headers);
+        forwarded_headers(headers, client);
+        match self.client.request(request).await {
+            Ok(mut response) => {
+                remove_hop_by_hop(response.headers_mut());
+                response.map(|body| body.boxed())
+            }
+            Err(_) => reply(
+                StatusCode::BAD_GATEWAY,
+                "bad_gateway",
+                "the service did not answer",
+            ),
+        }
+    }
+
+    /// Whether the edge of a private container lets the call through: exactly one
+    /// `X-Auth-Token`, holding an accepted IAM secret key or a JWT for this container or its
+    /// namespace. The reason never contains the credential.
+    fn admit(&self, headers: &HeaderMap) -> Result<(), &'static str> {
+        let mut values = headers.get_all(X_AUTH_TOKEN).iter();
+        let (Some(value), None) = (values.next(), values.next()) else {
+            return Err("a private container needs exactly one X-Auth-Token");
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| "the X-Auth-Token is not a credential")?
+            .trim();
+        if is_uuid(value) {
+            return match accepted_key(&self.iam_keys, value) {
+                true => Ok(()),
+                false => Err("the IAM secret key is not accepted"),
+            };
+        }
+        self.verifier
+            .verify(value, &Policy::new())
+            .map(drop)
+            .map_err(|_| "the token does not grant access to this container")
+    }
+}
+
+/// An answer of the edge's own: a short JSON body, never the credential.
+fn reply(status: StatusCode, error: &str, description: &str) -> Response<Body> {
+    let body = serde_json::json!({"error": error, "error_description": description}).to_string();
+    let mut response = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Removes the hop-by-hop fields (RFC 9110 section 7.6.1): `Connection`, every field it
+/// names, and the ones that only ever concern one connection.
+fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        header::CONNECTION,
+        HeaderName::from_static("keep-alive"),
+        HeaderName::from_static("proxy-connection"),
+        header::PROXY_AUTHENTICATE,
+        header::PROXY_AUTHORIZATION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+    ] {
+        headers.remove(name);
+    }
+}
+
+/// The request headers the platform documents adding: `X-Forwarded-For` (the client's
+/// address appended), `X-Forwarded-Proto` and a fresh `X-Request-ID`.
+fn forwarded_headers(headers: &mut HeaderMap, client: SocketAddr) {
+    let forwarded_for = match headers
+        .get("x-forwarded-for")
+        .and_then(|value| value.to_str().ok())
+    {
+        Some(earlier) => format!("{earlier}, {}", client.ip()),
+        None => client.ip().to_string(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&forwarded_for) {
+        headers.insert("x-forwarded-for", value);
+    }
+    // The front port is plain HTTP on loopback; the platform's is HTTPS.
+    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    // A fresh UUID, the shape of the platform's request ids.
+    if let Ok(id) = HeaderValue::try_from(scw_private::testing::iam_secret_key()) {
+        headers.insert("x-request-id", id);
+    }
+}
+
+/// Whether `key` is one of `accepted`, compared without case (a UUID's hexadecimal digits) and
+/// in constant time: every accepted key is compared in full, whatever matches, so the time
+/// taken says nothing about how much of a guess was right.
+fn accepted_key(accepted: &[String], key: &str) -> bool {
+    let mut found = false;
+    for candidate in accepted {
+        let same_length = candidate.len() == key.len();
+        let difference = candidate.bytes().zip(key.bytes()).fold(0u8, |acc, (a, b)| {
+            acc | (a.to_ascii_lowercase() ^ b.to_ascii_lowercase())
+        });
+        found |= same_length & (std::hint::black_box(difference) == 0);
+    }
+    found
+}
+
+/// A UUID: `8-4-4-4-12` hexadecimal digits, any case.
+pub(super) fn is_uuid(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_keys_match_whole_and_in_any_case() {
+        let accepted = ["7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13".to_owned()];
+        assert!(accepted_key(
+            &accepted,
+            "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13"
+        ));
+        assert!(accepted_key(
+            &accepted,
+            "7E2A9C41-5B3D-4F6E-8A1C-2D4B6F8E0A13"
+        ));
+        assert!(!accepted_key(
+            &accepted,
+            "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a14"
+        ));
+        assert!(!accepted_key(
+            &accepted,
+            "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a1"
+        ));
+        assert!(!accepted_key(&accepted, ""));
+        assert!(!accepted_key(&[], "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13"));
+    }
+
+    #[test]
+    fn hop_by_hop_fields_and_those_connection_names_are_removed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, X-Private"),
+        );
+        headers.insert("x-private", HeaderValue::from_static("1"));
+        headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        headers.insert(
+            header::TRANSFER_ENCODING,
+            HeaderValue::from_static("chunked"),
+        );
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert("x-auth-token", HeaderValue::from_static("kept"));
+        remove_hop_by_hop(&mut headers);
+        let left: Vec<_> = headers.keys().map(HeaderName::as_str).collect();
+        assert_eq!(left, ["x-auth-token"]);
+    }
+
+    #[test]
+    fn forwarded_headers_append_the_client_and_name_the_request() {
+        let client: SocketAddr = "127.0.0.1:5555".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        forwarded_headers(&mut headers, client);
+        assert_eq!(headers["x-forwarded-for"], "127.0.0.1");
+        assert_eq!(headers["x-forwarded-proto"], "http");
+        assert!(is_uuid(headers["x-request-id"].to_str().unwrap()));
+        let first = headers["x-request-id"].clone();
+        forwarded_headers(&mut headers, client);
+        assert_eq!(headers["x-forwarded-for"], "127.0.0.1, 127.0.0.1");
+        assert_ne!(headers["x-request-id"], first, "a fresh id per request");
+    }
+}
