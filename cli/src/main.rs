@@ -124,10 +124,15 @@ struct EdgeArgs {
     /// The front address; loopback unless you mean it.
     #[arg(long, default_value = "127.0.0.1")]
     host: std::net::IpAddr,
-    /// The secret key of an IAM API key the edge accepts (a UUID); repeatable. Without one,
-    /// a fresh key is generated and printed.
+    /// The secret key of an IAM API key the edge accepts (a UUID); repeatable. Visible to
+    /// every user of this machine in `ps`: prefer --iam-key-file or SCW_JWT_IAM_KEYS. Without
+    /// any, a fresh key is generated and printed.
     #[arg(long = "iam-key", value_name = "UUID")]
     iam_keys: Vec<String>,
+    /// A file of IAM secret keys the edge accepts, one a line (blank lines and `#` comments
+    /// skipped).
+    #[arg(long = "iam-key-file", value_name = "FILE")]
+    iam_key_file: Option<PathBuf>,
     /// What the edge does with X-Auth-Token after checking it; the real edge's choice is not
     /// documented.
     #[arg(long, value_enum, default_value_t = edge::ForwardToken::Keep)]
@@ -170,8 +175,80 @@ enum Failure {
     Edge(String),
 }
 
+/// The variable that gives `edge` IAM secret keys, comma-separated: unlike a flag, it is not
+/// shown to other users in `ps`.
+#[cfg(unix)]
+const IAM_KEYS_VARIABLE: &str = "SCW_JWT_IAM_KEYS";
+
+/// Every IAM key `edge` was given: with --iam-key, in --iam-key-file, in SCW_JWT_IAM_KEYS.
+#[cfg(unix)]
+fn iam_keys(args: &EdgeArgs) -> Result<Vec<String>, Failure> {
+    let mut keys = args.iam_keys.clone();
+    if let Some(path) = &args.iam_key_file {
+        let text = fs::read_to_string(path)
+            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+        keys.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    if let Some(value) = std::env::var_os(IAM_KEYS_VARIABLE) {
+        let value = value
+            .to_str()
+            .ok_or_else(|| Failure::Usage(format!("{IAM_KEYS_VARIABLE} is not valid UTF-8")))?;
+        keys.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(keys)
+}
+
+/// `text` with everything shaped like a UUID (an IAM secret key, maybe) blanked out.
+fn redact_uuids(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if let Some(candidate) = text.get(i..i + 36)
+            && scw_private::testing::is_iam_secret_key(candidate)
+            && !bytes.get(i + 36).is_some_and(u8::is_ascii_hexdigit)
+            && (i == 0 || !bytes[i - 1].is_ascii_hexdigit())
+        {
+            out.push_str("<redacted>");
+            i += 36;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or_default();
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap repeats a rejected or unexpected value; a mistyped flag before an IAM key
+            // must not print the key.
+            let code = error.exit_code();
+            let rendered = error.render().to_string();
+            let rendered = redact_uuids(&rendered);
+            if error.use_stderr() {
+                eprint!("{rendered}");
+            } else {
+                print!("{rendered}");
+            }
+            return ExitCode::from(u8::try_from(code).unwrap_or(2));
+        }
+    };
+    let result = match cli.command {
         Command::Keygen { out, bits, force } => keygen(&out, bits, force),
         Command::Mint {
             key,
@@ -194,14 +271,16 @@ fn main() -> ExitCode {
         }
         #[cfg(unix)]
         Command::Edge(args) => {
-            let options = load_private(&args.key).map(|keys| edge::Options {
+            let options = iam_keys(&args)
+                .and_then(|iam_keys| load_private(&args.key).map(|keys| (keys, iam_keys)));
+            let options = options.map(|(keys, iam_keys)| edge::Options {
                 keys,
+                iam_keys,
                 namespace_id: args.namespace_id,
                 container_id: args.container_id,
                 privacy: args.privacy,
                 host: args.host,
                 port: args.port,
-                iam_keys: args.iam_keys,
                 forward_token: args.forward_token,
                 allow_exposed_service: args.allow_exposed_service,
                 command: args.command,
@@ -271,6 +350,10 @@ fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path).map_err(fail)?;
+    // `mode` applies to a file it creates; one overwritten with --force keeps its own.
+    #[cfg(unix)]
+    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(fail)?;
     std::io::Write::write_all(&mut file, pem.as_bytes()).map_err(fail)
 }
 

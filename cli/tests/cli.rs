@@ -117,11 +117,45 @@ fn keygen_refuses_to_overwrite_without_force() {
         "{}",
         stderr(&output)
     );
+    // A private key left readable by others, overwritten: readable by its owner only after.
+    let private = dir.join("private.pem");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     assert!(
         scw_jwt(&["keygen", "--out", dir.to_str().unwrap(), "--force"])
             .status
             .success()
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+}
+
+#[test]
+fn a_mistyped_command_never_echoes_an_iam_key() {
+    const KEY: &str = "5c8e2a17-9d4b-4f3a-b6e1-0a7c9e2d4f68";
+    for args in [
+        &["edge", "--iam-kye", KEY, "--key", "k.pem", "--", "true"][..],
+        &["edge", KEY],
+        &["mint", "--namespace-id", "ns", "--key", KEY, KEY],
+    ] {
+        let output = scw_jwt(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(!said.contains(KEY), "{args:?} echoed the key: {said}");
+        assert!(
+            !said
+                .to_lowercase()
+                .contains(&KEY.to_uppercase().to_lowercase())
+        );
+        assert!(said.contains("error"), "{said}");
+    }
 }
 
 #[test]

@@ -92,8 +92,17 @@ fn start_edge_with_banner(
     flags: &[&str],
     command: &[&str],
 ) -> (Child, Option<SocketAddr>, u32, Vec<String>) {
+    start_edge_with_env(flags, command, &[])
+}
+
+fn start_edge_with_env(
+    flags: &[&str],
+    command: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, Option<SocketAddr>, u32, Vec<String>) {
     let key = key_file().to_str().unwrap().to_owned();
     let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .envs(env.iter().copied())
         .args([
             "edge",
             "--key",
@@ -579,4 +588,45 @@ fn a_private_edge_refuses_a_service_reachable_beyond_loopback() {
         front: front.unwrap(),
         service_pid: 0,
     });
+}
+
+#[test]
+fn iam_keys_come_from_a_file_or_a_variable_and_are_never_printed() {
+    let file = std::env::temp_dir().join(format!("scw-jwt-iam-keys-{}", std::process::id()));
+    std::fs::write(&file, format!("# the team's key\n\n{IAM_KEY}\n")).unwrap();
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    let file_flag = ["--port", "0", "--iam-key-file", file.to_str().unwrap()];
+    let variable = [("SCW_JWT_IAM_KEYS", format!("{UNKNOWN_IAM_KEY}, {IAM_KEY}"))];
+    let variable: Vec<(&str, &str)> = variable.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for (flags, env) in [
+        (&file_flag[..], &[][..]),
+        (&["--port", "0"][..], &variable[..]),
+    ] {
+        let (process, front, service_pid, banner) = start_edge_with_env(flags, &[&quickstart], env);
+        let edge = Edge {
+            process,
+            front: front.expect("the edge started"),
+            service_pid,
+        };
+        assert!(
+            banner
+                .iter()
+                .all(|line| !line.contains(IAM_KEY) && !line.contains(UNKNOWN_IAM_KEY)),
+            "{banner:?}"
+        );
+        let through =
+            tests::blocking::send(edge.front, "GET", "/", &[("X-Auth-Token", IAM_KEY)], "");
+        assert_eq!(through.status, 200, "{flags:?}: the key was not accepted");
+        if env.is_empty() {
+            let refused = tests::blocking::send(
+                edge.front,
+                "GET",
+                "/",
+                &[("X-Auth-Token", UNKNOWN_IAM_KEY)],
+                "",
+            );
+            assert_eq!(refused.status, 403);
+        }
+    }
+    let _ = std::fs::remove_file(file);
 }

@@ -165,10 +165,12 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         tokio::select! {
             status = service.wait() => return process::exited(status, "; stopping"),
             signal = signals.next() => return Ok(service.stop(signal, &mut signals).await),
-            accepted = front.accept() => {
-                if let Ok((stream, client)) = accepted {
+            accepted = front.accept() => match accepted {
+                Ok((stream, client)) => {
                     tokio::spawn(proxy::connection(Arc::clone(&edge), stream, client));
                 }
+                // Out of file descriptors (EMFILE) and the like: retrying at once would spin.
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
             }
         }
     }

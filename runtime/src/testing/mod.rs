@@ -57,3 +57,18 @@ pub use self::token::{Algorithm, TokenBuilder};
 pub fn iam_secret_key() -> String {
     token::random_uuid()
 }
+
+/// Whether `value` has the shape of an IAM API key's secret key (a UUID, `8-4-4-4-12`
+/// hexadecimal digits in any case): the rule the verifier uses to recognise one, for tools
+/// that must never echo such a value.
+///
+/// ```
+/// use scw_private::testing::{iam_secret_key, is_iam_secret_key};
+///
+/// assert!(is_iam_secret_key(&iam_secret_key()));
+/// assert!(is_iam_secret_key("7E2A9C41-5B3D-4F6E-8A1C-2D4B6F8E0A13"));
+/// assert!(!is_iam_secret_key("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"));
+/// ```
+pub fn is_iam_secret_key(value: &str) -> bool {
+    crate::extract::is_iam_key(value)
+}
