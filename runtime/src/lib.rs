@@ -154,6 +154,11 @@ pub use crate::rejection::{Reason, Rejection, RejectionKind};
 pub use crate::scope::Scope;
 pub use crate::verifier::Verifier;
 
+/// The workspace's one log-capture helper, for the tests of `log.rs`.
+#[cfg(all(test, feature = "tracing"))]
+#[path = "../tests/support/captured_logs.rs"]
+mod captured_logs;
+
 #[doc(hidden)]
 pub mod __private {
     //! Not public API: what `#[scw_private]` expansions name. May change in any release.

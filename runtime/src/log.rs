@@ -118,9 +118,6 @@ pub(crate) fn trusted_platform() {}
 
 #[cfg(all(test, feature = "tracing"))]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use http::HeaderMap;
     use serde_json::json;
 
@@ -141,29 +138,11 @@ mod tests {
         );
     }
 
-    /// Captures this thread's events at every level.
+    /// This thread's events at every level while `run` runs.
     fn capture(run: impl FnOnce()) -> String {
-        #[derive(Clone)]
-        struct Sink(Arc<Mutex<Vec<u8>>>);
-        impl Write for Sink {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let sink = Sink(Arc::default());
-        let writer = sink.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::with_default(subscriber, run);
-        let bytes = sink.0.lock().unwrap().clone();
-        String::from_utf8(bytes).unwrap()
+        let logs = crate::captured_logs::CapturedLogs::default();
+        tracing::subscriber::with_default(logs.subscriber(), run);
+        logs.text()
     }
 
     #[test]
@@ -210,5 +189,41 @@ mod tests {
         for secret in secrets {
             assert!(!logs.contains(secret), "a secret reached the logs:\n{logs}");
         }
+    }
+
+    #[test]
+    fn an_unusable_scw_public_is_an_error_once_and_an_iam_key_gets_the_server_s_hint() {
+        let logs = capture(|| {
+            let verifier = Verifier::from_variables(|name| match name {
+                "SCW_PUBLIC" => Some("flase".into()),
+                "SCW_PUBLIC_KEY" => Some(include_str!("../test-keys/rsa2048-a.pkcs1.pem").into()),
+                "SCW_NAMESPACE_ID" => Some("ns".into()),
+                "SCW_APPLICATION_ID" => Some("ct".into()),
+                _ => None,
+            });
+            for _ in 0..3 {
+                let mut headers = HeaderMap::new();
+                headers.insert(
+                    "x-auth-token",
+                    "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f".parse().unwrap(),
+                );
+                let refusal = verifier
+                    .authorize(&headers, &Policy::new().platform_iam(true))
+                    .unwrap_err();
+                assert_eq!(refusal.reason(), crate::Reason::IamKey);
+            }
+        });
+        let errors: Vec<&str> = logs.lines().filter(|line| line.contains("ERROR")).collect();
+        assert_eq!(errors.len(), 1, "{logs}");
+        assert!(
+            errors[0].contains("`SCW_PUBLIC` is neither `true` nor `false`"),
+            "{logs}"
+        );
+        assert_eq!(
+            logs.matches("protect the route with `platform_iam`")
+                .count(),
+            3,
+            "{logs}"
+        );
     }
 }

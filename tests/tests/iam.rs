@@ -4,9 +4,8 @@
 //! and actix-web, under each thing `SCW_PUBLIC` can say; and the logs of it all, which must
 //! never hold a token or a key.
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get, web};
 use axum::routing::get as axum_get;
@@ -332,12 +331,12 @@ async fn scw_public_is_true_or_false_and_anything_else_trusts_nothing() {
     assert_eq!(logged, 7, "{}", logs_text(logs));
 }
 
-fn logs_text(logs: &Mutex<Vec<u8>>) -> String {
-    String::from_utf8_lossy(&logs.lock().unwrap()).into_owned()
+fn logs_text(logs: &captured_logs::CapturedLogs) -> String {
+    logs.text()
 }
 
-fn assert_logs_hold_no_secret(logs: &Mutex<Vec<u8>>, secrets: &[&str]) {
-    let logs = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+fn assert_logs_hold_no_secret(logs: &captured_logs::CapturedLogs, secrets: &[&str]) {
+    let logs = logs.text();
     // The capture works: refusals and the platform's word were logged...
     assert!(logs.contains("request refused"), "{logs}");
     assert!(
@@ -350,30 +349,15 @@ fn assert_logs_hold_no_secret(logs: &Mutex<Vec<u8>>, secrets: &[&str]) {
     }
 }
 
+#[path = "../../runtime/tests/support/captured_logs.rs"]
+mod captured_logs;
+
 /// Every event of this process at every level, in one buffer shared by its tests.
-fn capture_logs() -> &'static Mutex<Vec<u8>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+fn capture_logs() -> &'static captured_logs::CapturedLogs {
+    static LOGS: OnceLock<captured_logs::CapturedLogs> = OnceLock::new();
     LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&logs);
-        tracing_subscriber::fmt()
-            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
-            .with_ansi(false)
-            .with_writer(move || Capture(Arc::clone(&sink)))
-            .init();
+        let logs = captured_logs::CapturedLogs::default();
+        tracing::subscriber::set_global_default(logs.subscriber()).unwrap();
         logs
     })
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
