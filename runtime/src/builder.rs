@@ -354,4 +354,61 @@ mod tests {
             Reason::NoExpiry
         );
     }
+
+    #[test]
+    fn explicit_values_win_over_the_environment_fallback() {
+        // The test process has none of the platform's variables: the fallback finds nothing,
+        // and what was given explicitly is kept.
+        let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        let verifier = builder().env_fallback().build().unwrap();
+        assert!(verifier.verify(&token, &Policy::new()).is_ok());
+        assert!(!verifier.is_public(), "no SCW_PUBLIC: nothing trusted");
+        assert!(matches!(
+            Verifier::builder().env_fallback().build(),
+            Err(ConfigError::Key {
+                origin: Origin::Environment,
+                error: KeyError::Missing,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn the_leeway_applies_to_every_time_claim() {
+        let now = crate::verifier::tests_now();
+        let late = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": now - 30}));
+        let early = sign(&json!({"application_claim": [{"namespace_id": NS}], "nbf": now + 30}));
+        for token in [&late, &early] {
+            assert!(builder().build().unwrap().verify(token, &Policy::new()).is_ok());
+            let strict = builder().leeway(Duration::from_secs(5)).build().unwrap();
+            assert!(strict.verify(token, &Policy::new()).is_err());
+        }
+        let wide = builder().leeway(Duration::from_secs(120)).build().unwrap();
+        let later = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": now - 90}));
+        assert!(wide.verify(&later, &Policy::new()).is_ok());
+        assert!(builder().build().unwrap().verify(&later, &Policy::new()).is_err());
+    }
+
+    #[test]
+    fn public_and_the_headers_reach_the_verifier() {
+        assert!(builder().public(true).build().unwrap().is_public());
+        assert!(!builder().public(false).build().unwrap().is_public());
+        let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-token", token.parse().unwrap());
+        let custom = builder().headers(["X-Token"]).build().unwrap();
+        assert!(custom.authorize(&headers, &Policy::new()).is_ok());
+        assert!(builder().build().unwrap().authorize(&headers, &Policy::new()).is_err());
+        let uncached = builder().cache_capacity(0).build().unwrap();
+        assert!(uncached.verify(&token, &Policy::new()).is_ok());
+        assert!(format!("{uncached:?}").contains("capacity: 0"), "{uncached:?}");
+        let cached = builder().build().unwrap();
+        assert!(
+            format!("{cached:?}").contains(&format!(
+                "capacity: {}",
+                VerifierBuilder::DEFAULT_CACHE_CAPACITY
+            )),
+            "{cached:?}"
+        );
+    }
 }
