@@ -1,8 +1,9 @@
 //! `scw-jwt`: keys and tokens shaped like Scaleway's, for developing and testing private
 //! containers without the platform.
 //!
-//! Exit codes: 0 success, 1 a token was refused (or the edge failed), 2 a usage error (bad
-//! flags, unreadable key file, bad date). `edge` exits with its service's exit code.
+//! Exit codes: 0 success, 1 a token was refused, 2 a usage error (bad flags or values, a file
+//! that holds no key), 3 a failure at run time (a file that cannot be read or written, a port
+//! that cannot be bound, an edge that cannot serve). `edge` exits with its service's exit code.
 
 #[cfg(unix)]
 mod edge;
@@ -36,7 +37,14 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Key size: 4096 (the platform's), 3072 or 2048 (faster to make and to verify).
-        #[arg(long, default_value_t = 4096)]
+        #[arg(
+            long,
+            default_value = "4096",
+            value_parser = clap::builder::TypedValueParser::map(
+                clap::builder::PossibleValuesParser::new(["2048", "3072", "4096"]),
+                |bits| bits.parse::<usize>().unwrap_or(4096)
+            )
+        )]
         bits: usize,
         /// Overwrite existing key files.
         #[arg(long)]
@@ -54,8 +62,8 @@ enum Command {
         #[command(flatten)]
         scope: TokenScope,
         /// Expiry: the platform's format 2027-01-02T00:00:00Z, or any RFC 3339 date-time.
-        #[arg(long, value_name = "DATE")]
-        expires_at: Option<String>,
+        #[arg(long, value_name = "DATE", value_parser = time::parse_rfc3339)]
+        expires_at: Option<i64>,
     },
     /// Show a token's header and claims, and with a key, whether it would be accepted and why not.
     #[command(
@@ -127,7 +135,7 @@ struct EdgeArgs {
     /// The secret key of an IAM API key the edge accepts (a UUID); repeatable. Visible to
     /// every user of this machine in `ps`: prefer --iam-key-file or SCW_JWT_IAM_KEYS. Without
     /// any, a fresh key is generated and printed.
-    #[arg(long = "iam-key", value_name = "UUID")]
+    #[arg(long = "iam-key", value_name = "UUID", value_parser = IamKeyParser)]
     iam_keys: Vec<String>,
     /// A file of IAM secret keys the edge accepts, one a line (blank lines and `#` comments
     /// skipped).
@@ -142,6 +150,10 @@ struct EdgeArgs {
     /// LISTEN_HOST).
     #[arg(long)]
     allow_exposed_service: bool,
+    /// Seconds a request body may go without sending anything before the edge cuts the call
+    /// (408); the wait for a request's headers is limited apart (30 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
     /// The command that starts the service, after `--`; it must listen on $PORT.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     command: Vec<OsString>,
@@ -170,9 +182,8 @@ enum Failure {
     Refused,
     /// Bad input: exit 2, with the message.
     Usage(String),
-    /// The edge could not do its job: exit 1, with the message.
-    #[cfg_attr(not(unix), allow(dead_code))]
-    Edge(String),
+    /// A failure at run time (I/O, a port, the edge): exit 3, with the message.
+    Runtime(String),
 }
 
 /// The variable that gives `edge` IAM secret keys, comma-separated: unlike a flag, it is not
@@ -186,7 +197,7 @@ fn iam_keys(args: &EdgeArgs) -> Result<Vec<String>, Failure> {
     let mut keys = args.iam_keys.clone();
     if let Some(path) = &args.iam_key_file {
         let text = fs::read_to_string(path)
-            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
         keys.extend(
             text.lines()
                 .map(str::trim)
@@ -207,6 +218,31 @@ fn iam_keys(args: &EdgeArgs) -> Result<Vec<String>, Failure> {
         );
     }
     Ok(keys)
+}
+
+/// Parses `--iam-key` without ever repeating the value in an error: it may be a real secret
+/// with a typo.
+#[derive(Clone)]
+struct IamKeyParser;
+
+impl clap::builder::TypedValueParser for IamKeyParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        match value.to_str() {
+            Some(key) if scw_private::testing::is_iam_secret_key(key) => Ok(key.to_owned()),
+            _ => Err(clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                "--iam-key takes the secret key of an IAM API key, a UUID (the value given is \
+                 not repeated here)\n",
+            )),
+        }
+    }
 }
 
 /// `text` with everything shaped like a UUID (an IAM secret key, maybe) blanked out.
@@ -254,7 +290,7 @@ fn main() -> ExitCode {
             key,
             scope,
             expires_at,
-        } => mint(&key, &scope, expires_at.as_deref()),
+        } => mint(&key, &scope, expires_at),
         Command::Inspect {
             token,
             key,
@@ -283,6 +319,7 @@ fn main() -> ExitCode {
                 port: args.port,
                 forward_token: args.forward_token,
                 allow_exposed_service: args.allow_exposed_service,
+                body_timeout: std::time::Duration::from_secs(args.body_timeout),
                 command: args.command,
             });
             return match options.and_then(edge::run) {
@@ -302,9 +339,9 @@ impl Failure {
     fn exit_code(self) -> ExitCode {
         match self {
             Failure::Refused => ExitCode::from(1),
-            Failure::Edge(message) => {
+            Failure::Runtime(message) => {
                 eprintln!("error: {message}");
-                ExitCode::from(1)
+                ExitCode::from(3)
             }
             Failure::Usage(message) => {
                 eprintln!("error: {message}");
@@ -326,10 +363,10 @@ fn keygen(out: &Path, bits: usize, force: bool) -> Result<(), Failure> {
         }
     }
     fs::create_dir_all(out)
-        .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", out.display())))?;
+        .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", out.display())))?;
     write_private(&private, &keys.private_pem())?;
     fs::write(&public, keys.public_pem())
-        .map_err(|e| Failure::Usage(format!("cannot write {}: {e}", public.display())))?;
+        .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", public.display())))?;
     eprintln!(
         "wrote {} (keep it secret) and {}",
         private.display(),
@@ -344,7 +381,8 @@ fn keygen(out: &Path, bits: usize, force: bool) -> Result<(), Failure> {
 }
 
 fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| Failure::Usage(format!("cannot write {}: {e}", path.display()));
+    let fail =
+        |e: std::io::Error| Failure::Runtime(format!("cannot write {}: {e}", path.display()));
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -359,16 +397,12 @@ fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
 
 fn load_private(path: &Path) -> Result<KeyPair, Failure> {
     let text = fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
     KeyPair::from_private_pem(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
 }
 
-fn mint(key: &Path, scope: &TokenScope, expires_at: Option<&str>) -> Result<(), Failure> {
+fn mint(key: &Path, scope: &TokenScope, exp: Option<i64>) -> Result<(), Failure> {
     let keys = load_private(key)?;
-    let exp = expires_at
-        .map(time::parse_rfc3339)
-        .transpose()
-        .map_err(Failure::Usage)?;
     println!(
         "{}",
         issue(
@@ -423,7 +457,7 @@ fn inspect(
         return Ok(());
     };
     let text = fs::read_to_string(key)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", key.display())))?;
+        .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", key.display())))?;
     let public = PublicKey::from_pem(&text)
         .map_err(|e| Failure::Usage(format!("{}: {e}", key.display())))?;
     let mut builder = Verifier::builder()

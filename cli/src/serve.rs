@@ -15,15 +15,15 @@ use serde_json::{Value, json};
 use crate::{Failure, issue, time};
 
 pub(crate) fn run(keys: KeyPair, host: IpAddr, port: u16) -> Result<(), Failure> {
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start: {e}")))?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::Runtime(format!("cannot start: {e}")))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port))
             .await
-            .map_err(|e| Failure::Usage(format!("cannot listen on {host}:{port}: {e}")))?;
+            .map_err(|e| Failure::Runtime(format!("cannot listen on {host}:{port}: {e}")))?;
         let addr = listener
             .local_addr()
-            .map_err(|e| Failure::Usage(e.to_string()))?;
+            .map_err(|e| Failure::Runtime(e.to_string()))?;
         // The first line says where, so scripts (and tests) can read the port.
         println!("listening on http://{addr}");
         eprintln!("try: curl 'http://{addr}/issue-jwt?namespace_id=my-namespace'");
@@ -35,7 +35,7 @@ pub(crate) fn run(keys: KeyPair, host: IpAddr, port: u16) -> Result<(), Failure>
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| Failure::Usage(format!("server error: {e}")))
+            .map_err(|e| Failure::Runtime(format!("server error: {e}")))
     })
 }
 

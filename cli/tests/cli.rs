@@ -273,10 +273,12 @@ fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should
 }
 
 #[test]
-fn mint_explains_bad_input_with_exit_code_2() {
+fn bad_input_is_exit_code_2_and_a_failure_at_run_time_exit_code_3() {
     let dir = keys();
     let key = path(&dir, "private.pem");
-    let cases: [(&[&str], &str); 4] = [
+    let public = path(&dir, "public.pem");
+    let cases: [(&[&str], i32, &str); 7] = [
+        // clap validates where it parses, and the error names the flag.
         (
             &[
                 "mint",
@@ -287,9 +289,35 @@ fn mint_explains_bad_input_with_exit_code_2() {
                 "--expires-at",
                 "next week",
             ],
-            "is not a date",
+            2,
+            "--expires-at <DATE>",
         ),
-        (&["mint", "--key", &key], "required"),
+        (&["mint", "--key", &key], 2, "required"),
+        (
+            &["keygen", "--out", "/tmp/unused", "--bits", "1024"],
+            2,
+            "--bits <BITS>",
+        ),
+        (
+            &[
+                "edge",
+                "--key",
+                &key,
+                "--iam-key",
+                "not-a-uuid",
+                "--",
+                "true",
+            ],
+            2,
+            "--iam-key takes the secret key of an IAM API key",
+        ),
+        // A file that holds no key is bad input...
+        (
+            &["mint", "--key", &public, "--namespace-id", NS],
+            2,
+            "not a PEM RSA private key",
+        ),
+        // ...one that cannot be read is a failure at run time.
         (
             &[
                 "mint",
@@ -298,28 +326,44 @@ fn mint_explains_bad_input_with_exit_code_2() {
                 "--namespace-id",
                 NS,
             ],
+            3,
             "cannot read /nonexistent/private.pem",
         ),
         (
-            &[
-                "mint",
-                "--key",
-                &path(&dir, "public.pem"),
-                "--namespace-id",
-                NS,
-            ],
-            "not a PEM RSA private key",
+            &["keygen", "--out", "/proc/no-such-dir/keys"],
+            3,
+            "cannot create /proc/no-such-dir/keys",
         ),
     ];
-    for (args, message) in cases {
+    for (args, code, message) in cases {
         let output = scw_jwt(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert!(
             stderr(&output).contains(message),
             "{args:?}: {}",
             stderr(&output)
         );
     }
+    // A rejected --iam-key is never repeated, whatever it is.
+    let output = scw_jwt(&[
+        "edge",
+        "--key",
+        &key,
+        "--iam-key",
+        "almost-a-secret",
+        "--",
+        "true",
+    ]);
+    assert!(
+        !stderr(&output).contains("almost-a-secret"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -425,7 +425,11 @@ fn an_edge_that_cannot_serve_leaves_no_service_running() {
     let quickstart = quickstart().to_str().unwrap().to_owned();
     let (mut process, front, service_pid) = start_edge(&["--port", &port], &[&quickstart]);
     assert!(front.is_none());
-    assert_eq!(wait_exit(&mut process).code(), Some(1));
+    assert_eq!(
+        wait_exit(&mut process).code(),
+        Some(3),
+        "a failure at run time"
+    );
     assert!(service_pid != 0);
     assert!(!alive(service_pid), "the service outlived the edge");
 }
@@ -554,7 +558,11 @@ fn a_private_edge_refuses_a_service_reachable_beyond_loopback() {
     let exposed = ["sh", "-c", "LISTEN_HOST=0.0.0.0 exec \"$0\"", &quickstart];
     let (mut process, front, group) = start_edge(&["--port", "0"], &exposed);
     assert!(front.is_none(), "it served in front of an exposed service");
-    assert_eq!(wait_exit(&mut process).code(), Some(1));
+    assert_eq!(
+        wait_exit(&mut process).code(),
+        Some(3),
+        "a failure at run time"
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     while !group_members(group).is_empty() {
         assert!(Instant::now() < deadline, "the service was left running");
@@ -629,4 +637,41 @@ fn iam_keys_come_from_a_file_or_a_variable_and_are_never_printed() {
         }
     }
     let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn a_request_body_that_stops_arriving_is_cut() {
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    let flags = ["--port", "0", "--privacy", "public", "--body-timeout", "1"];
+    let (process, front, service_pid, _) = start_edge_with_banner(&flags, &[&quickstart]);
+    let edge = Edge {
+        process,
+        front: front.expect("the edge started"),
+        service_pid,
+    };
+    let token = keys().token().namespace(NS).sign();
+    let mut stream = TcpStream::connect(edge.front).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Ten bytes announced, three sent, then silence.
+    write!(
+        stream,
+        "POST /echo HTTP/1.1\r\nHost: edge\r\nX-Auth-Token: {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{{\"a"
+    )
+    .unwrap();
+    let started = Instant::now();
+    let response = read_one(&mut stream);
+    assert_eq!(response.status, 408, "{response:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        response.body.contains("stopped arriving"),
+        "{}",
+        response.body
+    );
 }

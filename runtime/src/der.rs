@@ -253,6 +253,49 @@ mod tests {
     }
 
     #[test]
+    fn spki_parameters_are_null_or_omitted_and_nothing_else() {
+        // SEQUENCE { SEQUENCE { OID rsaEncryption [, params] }, BIT STRING { 00, key } }
+        let key = [0x30, 0x06, 0x02, 0x01, 0x05, 0x02, 0x01, 0x03];
+        let spki = |params: &[u8]| {
+            let mut algorithm = vec![0x06, 0x09];
+            algorithm.extend_from_slice(RSA_ENCRYPTION);
+            algorithm.extend_from_slice(params);
+            let mut inner = vec![0x30, u8::try_from(algorithm.len()).unwrap()];
+            inner.extend(algorithm);
+            inner.extend([0x03, u8::try_from(key.len() + 1).unwrap(), 0x00]);
+            inner.extend(key);
+            let mut der = vec![0x30, u8::try_from(inner.len()).unwrap()];
+            der.extend(inner);
+            der
+        };
+        assert_eq!(
+            spki_to_pkcs1(&spki(&[0x05, 0x00])),
+            Ok(&key[..]),
+            "NULL parameters"
+        );
+        assert_eq!(
+            spki_to_pkcs1(&spki(&[])),
+            Ok(&key[..]),
+            "parameters omitted"
+        );
+        assert_eq!(
+            spki_to_pkcs1(&spki(&[0x05, 0x01, 0x00])),
+            Err(DerError::Malformed),
+            "a NULL with contents"
+        );
+        assert_eq!(
+            spki_to_pkcs1(&spki(&[0x02, 0x01, 0x00])),
+            Err(DerError::Malformed),
+            "parameters that are not NULL"
+        );
+        assert_eq!(
+            spki_to_pkcs1(&spki(&[0x05, 0x00, 0x05, 0x00])),
+            Err(DerError::Malformed),
+            "more than the parameters"
+        );
+    }
+
+    #[test]
     fn spki_with_another_algorithm_is_not_rsa() {
         // SEQUENCE { SEQUENCE { OID 1.3.101.112 (Ed25519) }, BIT STRING 00 }
         let der = [

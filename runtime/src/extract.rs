@@ -332,6 +332,16 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_to_headers_reads_the_same_headers() {
+        let map = headers(&[("x-auth-token", b"a.b.c")]);
+        let by_reference: &http::HeaderMap = &map;
+        assert_eq!(
+            extract(&by_reference, &default_headers()).unwrap(),
+            Credential::Token("a.b.c")
+        );
+    }
+
+    #[test]
     fn bearer_is_a_whole_word() {
         // A raw token that merely starts with the letters `bearer` is read whole...
         assert_eq!(

@@ -70,12 +70,14 @@ pub(crate) struct Options {
     /// Serve a private container even when the service listens beyond loopback, where
     /// anyone who reaches its port skips the edge.
     pub(crate) allow_exposed_service: bool,
+    /// How long a request body may go without sending anything before the call is cut.
+    pub(crate) body_timeout: std::time::Duration,
     pub(crate) command: Vec<OsString>,
 }
 
 pub(crate) fn run(options: Options) -> Result<ExitCode, Failure> {
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| Failure::Usage(format!("cannot start: {e}")))?;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::Runtime(format!("cannot start: {e}")))?;
     runtime.block_on(serve(options))
 }
 
@@ -110,7 +112,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         ready = process::listening(upstream) => {
             if !ready {
                 let _ = service.stop(libc::SIGTERM, &mut signals).await;
-                return Err(Failure::Edge(format!(
+                return Err(Failure::Runtime(format!(
                     "the service did not listen on {upstream} within {} s; it must listen on $PORT",
                     process::STARTUP_TIMEOUT.as_secs()
                 )));
@@ -124,7 +126,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         && !options.allow_exposed_service
     {
         let _ = service.stop(libc::SIGTERM, &mut signals).await;
-        return Err(Failure::Edge(format!(
+        return Err(Failure::Runtime(format!(
             "the service listens on {} beyond loopback: anyone who reaches port {} there skips \
              the edge, and every `platform_iam` route trusts them. Make it listen on \
              127.0.0.1 (the edge sets LISTEN_HOST=127.0.0.1, which the examples honour), or \
@@ -139,7 +141,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         Err(e) => {
             // The edge cannot serve: the service must not be left running.
             let _ = service.stop(libc::SIGTERM, &mut signals).await;
-            return Err(Failure::Edge(format!(
+            return Err(Failure::Runtime(format!(
                 "cannot listen on {}:{}: {e}",
                 options.host, options.port
             )));
@@ -147,7 +149,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     };
     let front_addr = front
         .local_addr()
-        .map_err(|e| Failure::Edge(e.to_string()))?;
+        .map_err(|e| Failure::Runtime(e.to_string()))?;
     banner::banner(&options, front_addr, generated_iam_key, &exposure);
 
     let edge = Arc::new(Edge {
@@ -158,6 +160,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
             .verifier(&options.namespace_id, &options.container_id),
         iam_keys: options.iam_keys,
         upstream,
+        body_timeout: options.body_timeout,
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
     });

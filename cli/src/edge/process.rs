@@ -41,7 +41,7 @@ pub(super) struct Signals {
 impl Signals {
     pub(super) fn new() -> Result<Self, Failure> {
         let listen = |kind: SignalKind| {
-            signal(kind).map_err(|e| Failure::Edge(format!("cannot catch signals: {e}")))
+            signal(kind).map_err(|e| Failure::Runtime(format!("cannot catch signals: {e}")))
         };
         Ok(Self {
             interrupt: listen(SignalKind::interrupt())?,
@@ -91,12 +91,12 @@ impl Service {
             .kill_on_drop(true);
         die_with_the_edge(&mut command);
         let child = command.spawn().map_err(|e| {
-            Failure::Edge(format!("cannot start {}: {e}", describe(&options.command)))
+            Failure::Runtime(format!("cannot start {}: {e}", describe(&options.command)))
         })?;
         let group = child
             .id()
             .and_then(|pid| libc::pid_t::try_from(pid).ok())
-            .ok_or_else(|| Failure::Edge("the service exited at once".to_owned()))?;
+            .ok_or_else(|| Failure::Runtime("the service exited at once".to_owned()))?;
         Ok(Self { child, group })
     }
 
@@ -184,7 +184,8 @@ pub(super) fn exited(
     status: std::io::Result<ExitStatus>,
     suffix: &str,
 ) -> Result<ExitCode, Failure> {
-    let status = status.map_err(|e| Failure::Edge(format!("cannot wait for the service: {e}")))?;
+    let status =
+        status.map_err(|e| Failure::Runtime(format!("cannot wait for the service: {e}")))?;
     eprintln!("scw-jwt edge: the service exited ({status}){suffix}");
     Ok(exit_code(status))
 }
@@ -212,10 +213,10 @@ pub(super) async fn listening(addr: SocketAddr) -> bool {
 
 pub(super) fn free_loopback_port() -> Result<SocketAddr, Failure> {
     let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .map_err(|e| Failure::Edge(format!("no free loopback port: {e}")))?;
+        .map_err(|e| Failure::Runtime(format!("no free loopback port: {e}")))?;
     listener
         .local_addr()
-        .map_err(|e| Failure::Edge(e.to_string()))
+        .map_err(|e| Failure::Runtime(e.to_string()))
 }
 
 pub(super) fn describe(command: &[OsString]) -> String {

@@ -27,7 +27,88 @@ pub(super) struct Edge {
     pub(super) iam_keys: Vec<String>,
     pub(super) verifier: Verifier,
     pub(super) upstream: SocketAddr,
-    pub(super) client: Client<HttpConnector, Incoming>,
+    pub(super) client: Client<HttpConnector, TimedBody<Incoming>>,
+    /// How long a request body may go without a new frame.
+    pub(super) body_timeout: Duration,
+}
+
+/// A request body that fails when no frame arrives within its time limit, so a client that
+/// stops sending cannot hold the edge's and the service's connections for ever.
+pub(super) struct TimedBody<B> {
+    inner: B,
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+    limit: Duration,
+}
+
+impl<B> TimedBody<B> {
+    fn new(inner: B, limit: Duration) -> Self {
+        Self {
+            inner,
+            idle: Box::pin(tokio::time::sleep(limit)),
+            limit,
+        }
+    }
+}
+
+/// The error a stalled request body ends with.
+#[derive(Debug)]
+pub(super) struct BodyStalled;
+
+impl std::fmt::Display for BodyStalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body stopped arriving")
+    }
+}
+
+impl std::error::Error for BodyStalled {}
+
+impl<B> hyper::body::Body for TimedBody<B>
+where
+    B: hyper::body::Body + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = B::Data;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<B::Data>, Self::Error>>> {
+        use std::future::Future as _;
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let next = tokio::time::Instant::now() + this.limit;
+                this.idle.as_mut().reset(next);
+                Poll::Ready(frame.map(|frame| frame.map_err(Into::into)))
+            }
+            Poll::Pending => match this.idle.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyStalled)))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Whether `error`, or an error it was caused by, is a stalled body.
+fn stalled(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<BodyStalled>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 pub(super) async fn connection(edge: std::sync::Arc<Edge>, stream: TcpStream, client: SocketAddr) {
@@ -46,7 +127,9 @@ pub(super) async fn connection(edge: std::sync::Arc<Edge>, stream: TcpStream, cl
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
 impl Edge {
-    async fn handle(&self, mut request: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+    async fn handle(&self, request: Request<Incoming>, client: SocketAddr) -> Response<Body> {
+        let limit = self.body_timeout;
+        let mut request = request.map(|body| TimedBody::new(body, limit));
         if self.privacy == Privacy::Private
             && let Err(why) = self.admit(request.headers())
         {
@@ -77,6 +160,11 @@ impl Edge {
                 remove_hop_by_hop(response.headers_mut());
                 response.map(|body| body.boxed())
             }
+            Err(error) if stalled(&error) => reply(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body stopped arriving",
+            ),
             Err(_) => reply(
                 StatusCode::BAD_GATEWAY,
                 "bad_gateway",
@@ -170,7 +258,7 @@ fn forwarded_headers(headers: &mut HeaderMap, client: SocketAddr) {
     // The front port is plain HTTP on loopback; the platform's is HTTPS.
     headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
     // A fresh UUID, the shape of the platform's request ids.
-    if let Ok(id) = HeaderValue::try_from(scw_private::testing::iam_secret_key()) {
+    if let Ok(id) = HeaderValue::try_from(uuid::Uuid::new_v4().to_string()) {
         headers.insert("x-request-id", id);
     }
 }
