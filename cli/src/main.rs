@@ -10,7 +10,6 @@ mod edge;
 mod serve;
 mod time;
 
-use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -89,7 +88,7 @@ enum Command {
         after_help = "Examples:\n  scw-jwt edge --key dev-keys/private.pem -- cargo run\n  \
         scw-jwt edge --key dev-keys/private.pem --privacy public --forward-token strip -- ./target/debug/my-service"
     )]
-    Edge(EdgeArgs),
+    Edge(Box<edge::Args>),
     /// Serve a local stand-in for the platform's token endpoint: GET /issue-jwt.
     #[command(
         after_help = "Example:\n  scw-jwt serve --key dev-keys/private.pem --port 8081\n  \
@@ -108,61 +107,6 @@ enum Command {
     },
 }
 
-/// `scw-jwt edge`'s flags.
-#[cfg(unix)]
-#[derive(Args)]
-struct EdgeArgs {
-    /// The private key (PEM): its public half is the service's SCW_PUBLIC_KEY, and the edge
-    /// accepts the JWTs it signs.
-    #[arg(long, value_name = "FILE")]
-    key: PathBuf,
-    /// The service's namespace (SCW_NAMESPACE_ID); by default the quickstart's development id.
-    #[arg(long, value_name = "ID", default_value = DEV_NAMESPACE_ID)]
-    namespace_id: String,
-    /// The service's container id (SCW_APPLICATION_ID); by default the quickstart's.
-    #[arg(long, value_name = "ID", default_value = DEV_CONTAINER_ID)]
-    container_id: String,
-    /// The container's privacy: a private one's edge refuses calls without an accepted
-    /// X-Auth-Token (403); a public one's forwards everything.
-    #[arg(long, value_enum, default_value_t = edge::Privacy::Private)]
-    privacy: edge::Privacy,
-    /// The front port, where clients call (0 picks a free one).
-    #[arg(long, default_value_t = 8080)]
-    port: u16,
-    /// The front address; loopback unless you mean it.
-    #[arg(long, default_value = "127.0.0.1")]
-    host: std::net::IpAddr,
-    /// The secret key of an IAM API key the edge accepts (a UUID); repeatable. Visible to
-    /// every user of this machine in `ps`: prefer --iam-key-file or SCW_JWT_IAM_KEYS. Without
-    /// any, a fresh key is generated and printed.
-    #[arg(long = "iam-key", value_name = "UUID", value_parser = IamKeyParser)]
-    iam_keys: Vec<String>,
-    /// A file of IAM secret keys the edge accepts, one a line (blank lines and `#` comments
-    /// skipped).
-    #[arg(long = "iam-key-file", value_name = "FILE")]
-    iam_key_file: Option<PathBuf>,
-    /// What the edge does with X-Auth-Token after checking it; the real edge's choice is not
-    /// documented.
-    #[arg(long, value_enum, default_value_t = edge::ForwardToken::Keep)]
-    forward_token: edge::ForwardToken,
-    /// Start in front of a private container's service even if it listens beyond loopback,
-    /// where anyone who reaches it skips the edge (it is asked to listen on 127.0.0.1 with
-    /// LISTEN_HOST).
-    #[arg(long)]
-    allow_exposed_service: bool,
-    /// Seconds a request body may go without sending anything before the edge cuts the call
-    /// (408); the wait for a request's headers is limited apart (30 s).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    body_timeout: u64,
-    /// The command that starts the service, after `--`; it must listen on $PORT.
-    #[arg(last = true, required = true, value_name = "COMMAND")]
-    command: Vec<OsString>,
-}
-
-/// The development ids of the quickstart, which `edge` uses by default.
-const DEV_NAMESPACE_ID: &str = "00000000-0000-4000-8000-00000000dev0";
-const DEV_CONTAINER_ID: &str = "00000000-0000-4000-8000-00000000dev1";
-
 /// A namespace token (`--namespace-id`) or a container token (`--container-id`, optionally
 /// with its namespace).
 #[derive(Args)]
@@ -177,72 +121,13 @@ struct TokenScope {
 }
 
 /// What a command ends with.
-enum Failure {
+pub(crate) enum Failure {
     /// A token was refused: exit 1.
     Refused,
     /// Bad input: exit 2, with the message.
     Usage(String),
     /// A failure at run time (I/O, a port, the edge): exit 3, with the message.
     Runtime(String),
-}
-
-/// The variable that gives `edge` IAM secret keys, comma-separated: unlike a flag, it is not
-/// shown to other users in `ps`.
-#[cfg(unix)]
-const IAM_KEYS_VARIABLE: &str = "SCW_JWT_IAM_KEYS";
-
-/// Every IAM key `edge` was given: with --iam-key, in --iam-key-file, in SCW_JWT_IAM_KEYS.
-#[cfg(unix)]
-fn iam_keys(args: &EdgeArgs) -> Result<Vec<String>, Failure> {
-    let mut keys = args.iam_keys.clone();
-    if let Some(path) = &args.iam_key_file {
-        let text = fs::read_to_string(path)
-            .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
-        keys.extend(
-            text.lines()
-                .map(str::trim)
-                .filter(|line| !line.is_empty() && !line.starts_with('#'))
-                .map(str::to_owned),
-        );
-    }
-    if let Some(value) = std::env::var_os(IAM_KEYS_VARIABLE) {
-        let value = value
-            .to_str()
-            .ok_or_else(|| Failure::Usage(format!("{IAM_KEYS_VARIABLE} is not valid UTF-8")))?;
-        keys.extend(
-            value
-                .split(',')
-                .map(str::trim)
-                .filter(|key| !key.is_empty())
-                .map(str::to_owned),
-        );
-    }
-    Ok(keys)
-}
-
-/// Parses `--iam-key` without ever repeating the value in an error: it may be a real secret
-/// with a typo.
-#[derive(Clone)]
-struct IamKeyParser;
-
-impl clap::builder::TypedValueParser for IamKeyParser {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        _: &clap::Command,
-        _: Option<&clap::Arg>,
-        value: &std::ffi::OsStr,
-    ) -> Result<String, clap::Error> {
-        match value.to_str() {
-            Some(key) if scw_private::testing::is_iam_secret_key(key) => Ok(key.to_owned()),
-            _ => Err(clap::Error::raw(
-                clap::error::ErrorKind::ValueValidation,
-                "--iam-key takes the secret key of an IAM API key, a UUID (the value given is \
-                 not repeated here)\n",
-            )),
-        }
-    }
 }
 
 /// `text` with everything shaped like a UUID (an IAM secret key, maybe) blanked out.
@@ -307,25 +192,7 @@ fn main() -> ExitCode {
         }
         #[cfg(unix)]
         Command::Edge(args) => {
-            let options = iam_keys(&args)
-                .and_then(|iam_keys| load_private(&args.key).map(|keys| (keys, iam_keys)));
-            let options = options.map(|(keys, iam_keys)| edge::Options {
-                keys,
-                iam_keys,
-                namespace_id: args.namespace_id,
-                container_id: args.container_id,
-                privacy: args.privacy,
-                host: args.host,
-                port: args.port,
-                forward_token: args.forward_token,
-                allow_exposed_service: args.allow_exposed_service,
-                body_timeout: std::time::Duration::from_secs(args.body_timeout),
-                command: args.command,
-            });
-            return match options.and_then(edge::run) {
-                Ok(code) => code,
-                Err(failure) => failure.exit_code(),
-            };
+            return edge::run(*args).unwrap_or_else(Failure::exit_code);
         }
     };
     match result {
@@ -336,7 +203,7 @@ fn main() -> ExitCode {
 
 impl Failure {
     /// Says what went wrong, and the exit code that tells it.
-    fn exit_code(self) -> ExitCode {
+    pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Failure::Refused => ExitCode::from(1),
             Failure::Runtime(message) => {
@@ -395,7 +262,7 @@ fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
     std::io::Write::write_all(&mut file, pem.as_bytes()).map_err(fail)
 }
 
-fn load_private(path: &Path) -> Result<KeyPair, Failure> {
+pub(crate) fn load_private(path: &Path) -> Result<KeyPair, Failure> {
     let text = fs::read_to_string(path)
         .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
     KeyPair::from_private_pem(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))

@@ -19,23 +19,23 @@ pub(super) fn banner(
     generated_iam_key: bool,
     exposure: &Exposure,
 ) {
-    let (ns, ct) = (&options.namespace_id, &options.container_id);
+    let (ns, ct) = (&options.args.namespace_id, &options.args.container_id);
     let keys = &options.keys;
     let base = format!("http://{front}");
     println!("scw-jwt edge listening on {base}");
     println!(
         "  a {} container (--privacy {}): namespace id {ns}, container id {ct}",
-        flag_value(&options.privacy),
-        flag_value(&options.privacy),
+        flag_value(&options.args.privacy),
+        flag_value(&options.args.privacy),
     );
     println!(
         "  X-Auth-Token is {} (--forward-token {})",
-        match (options.forward_token, options.privacy) {
+        match (options.args.forward_token, options.args.privacy) {
             (ForwardToken::Keep, Privacy::Private) => "forwarded to the service once checked",
             (ForwardToken::Keep, Privacy::Public) => "forwarded to the service as sent",
             (ForwardToken::Strip, _) => "removed before forwarding",
         },
-        flag_value(&options.forward_token),
+        flag_value(&options.args.forward_token),
     );
     match exposure {
         Exposure::LoopbackOnly => println!("  the service listens on loopback only"),
@@ -71,7 +71,7 @@ pub(super) fn banner(
         );
     }
     println!();
-    let (admitted, refused) = match options.privacy {
+    let (admitted, refused) = match options.args.privacy {
         Privacy::Private => ("forwarded, your service answers", "403 from the edge"),
         Privacy::Public => (
             "forwarded, your service answers",

@@ -26,7 +26,7 @@ mod process;
 mod proxy;
 
 use std::ffi::OsString;
-use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -57,25 +57,133 @@ pub(crate) enum ForwardToken {
     Strip,
 }
 
-/// Everything `scw-jwt edge` was asked.
-pub(crate) struct Options {
-    pub(crate) keys: KeyPair,
+/// `scw-jwt edge`'s flags.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The private key (PEM): its public half is the service's SCW_PUBLIC_KEY, and the edge
+    /// accepts the JWTs it signs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// The service's namespace (SCW_NAMESPACE_ID); by default the quickstart's development id.
+    #[arg(long, value_name = "ID", default_value = DEV_NAMESPACE_ID)]
     pub(crate) namespace_id: String,
+    /// The service's container id (SCW_APPLICATION_ID); by default the quickstart's.
+    #[arg(long, value_name = "ID", default_value = DEV_CONTAINER_ID)]
     pub(crate) container_id: String,
+    /// The container's privacy: a private one's edge refuses calls without an accepted
+    /// X-Auth-Token (403); a public one's forwards everything.
+    #[arg(long, value_enum, default_value_t = Privacy::Private)]
     pub(crate) privacy: Privacy,
-    pub(crate) host: IpAddr,
+    /// The front port, where clients call (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
     pub(crate) port: u16,
+    /// The front address; loopback unless you mean it.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) host: std::net::IpAddr,
+    /// The secret key of an IAM API key the edge accepts (a UUID); repeatable. Visible to
+    /// every user of this machine in `ps`: prefer --iam-key-file or SCW_JWT_IAM_KEYS. Without
+    /// any, a fresh key is generated and printed.
+    #[arg(long = "iam-key", value_name = "UUID", value_parser = IamKeyParser)]
     pub(crate) iam_keys: Vec<String>,
+    /// A file of IAM secret keys the edge accepts, one a line (blank lines and `#` comments
+    /// skipped).
+    #[arg(long = "iam-key-file", value_name = "FILE")]
+    pub(crate) iam_key_file: Option<PathBuf>,
+    /// What the edge does with X-Auth-Token after checking it; the real edge's choice is not
+    /// documented.
+    #[arg(long, value_enum, default_value_t = ForwardToken::Keep)]
     pub(crate) forward_token: ForwardToken,
-    /// Serve a private container even when the service listens beyond loopback, where
-    /// anyone who reaches its port skips the edge.
+    /// Start in front of a private container's service even if it listens beyond loopback,
+    /// where anyone who reaches it skips the edge (it is asked to listen on 127.0.0.1 with
+    /// LISTEN_HOST).
+    #[arg(long)]
     pub(crate) allow_exposed_service: bool,
-    /// How long a request body may go without sending anything before the call is cut.
-    pub(crate) body_timeout: std::time::Duration,
+    /// Seconds a request body may go without sending anything before the edge cuts the call
+    /// (408); the wait for a request's headers is limited apart (30 s).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) body_timeout: u64,
+    /// The command that starts the service, after `--`; it must listen on $PORT.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
     pub(crate) command: Vec<OsString>,
 }
 
-pub(crate) fn run(options: Options) -> Result<ExitCode, Failure> {
+/// The development ids of the quickstart, which `edge` uses by default.
+const DEV_NAMESPACE_ID: &str = "00000000-0000-4000-8000-00000000dev0";
+const DEV_CONTAINER_ID: &str = "00000000-0000-4000-8000-00000000dev1";
+
+/// What the edge runs with: its flags, the key pair they name, and every IAM key it accepts
+/// (from --iam-key, --iam-key-file and SCW_JWT_IAM_KEYS).
+pub(crate) struct Options {
+    pub(crate) args: Args,
+    pub(crate) keys: KeyPair,
+    pub(crate) iam_keys: Vec<String>,
+}
+
+/// The variable that gives `edge` IAM secret keys, comma-separated: unlike a flag, it is not
+/// shown to other users in `ps`.
+const IAM_KEYS_VARIABLE: &str = "SCW_JWT_IAM_KEYS";
+
+/// Every IAM key `edge` was given: with --iam-key, in --iam-key-file, in SCW_JWT_IAM_KEYS.
+fn iam_keys(args: &Args) -> Result<Vec<String>, Failure> {
+    let mut keys = args.iam_keys.clone();
+    if let Some(path) = &args.iam_key_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
+        keys.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(str::to_owned),
+        );
+    }
+    if let Some(value) = std::env::var_os(IAM_KEYS_VARIABLE) {
+        let value = value
+            .to_str()
+            .ok_or_else(|| Failure::Usage(format!("{IAM_KEYS_VARIABLE} is not valid UTF-8")))?;
+        keys.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(keys)
+}
+
+/// Parses `--iam-key` without ever repeating the value in an error: it may be a real secret
+/// with a typo.
+#[derive(Clone)]
+struct IamKeyParser;
+
+impl clap::builder::TypedValueParser for IamKeyParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        match value.to_str() {
+            Some(key) if scw_private::testing::is_iam_secret_key(key) => Ok(key.to_owned()),
+            _ => Err(clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                "--iam-key takes the secret key of an IAM API key, a UUID (the value given is \
+                 not repeated here)\n",
+            )),
+        }
+    }
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode, Failure> {
+    let iam_keys = iam_keys(&args)?;
+    let keys = crate::load_private(&args.key)?;
+    let options = Options {
+        args,
+        keys,
+        iam_keys,
+    };
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| Failure::Runtime(format!("cannot start: {e}")))?;
     runtime.block_on(serve(options))
@@ -102,7 +210,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     let mut service = process::Service::start(&options, upstream)?;
     println!(
         "scw-jwt edge: started {} (pid {}), waiting for it to listen on {upstream}",
-        process::describe(&options.command),
+        process::describe(&options.args.command),
         service.pid(),
     );
 
@@ -122,8 +230,8 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
 
     let exposure = process::exposure(upstream.port());
     if let Exposure::Beyond(addresses) = &exposure
-        && options.privacy == Privacy::Private
-        && !options.allow_exposed_service
+        && options.args.privacy == Privacy::Private
+        && !options.args.allow_exposed_service
     {
         let _ = service.stop(libc::SIGTERM, &mut signals).await;
         return Err(Failure::Runtime(format!(
@@ -136,14 +244,14 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         )));
     }
 
-    let front = match TcpListener::bind((options.host, options.port)).await {
+    let front = match TcpListener::bind((options.args.host, options.args.port)).await {
         Ok(listener) => listener,
         Err(e) => {
             // The edge cannot serve: the service must not be left running.
             let _ = service.stop(libc::SIGTERM, &mut signals).await;
             return Err(Failure::Runtime(format!(
                 "cannot listen on {}:{}: {e}",
-                options.host, options.port
+                options.args.host, options.args.port
             )));
         }
     };
@@ -153,14 +261,14 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     banner::banner(&options, front_addr, generated_iam_key, &exposure);
 
     let edge = Arc::new(Edge {
-        privacy: options.privacy,
-        forward_token: options.forward_token,
+        privacy: options.args.privacy,
+        forward_token: options.args.forward_token,
         verifier: options
             .keys
-            .verifier(&options.namespace_id, &options.container_id),
+            .verifier(&options.args.namespace_id, &options.args.container_id),
         iam_keys: options.iam_keys,
         upstream,
-        body_timeout: options.body_timeout,
+        body_timeout: std::time::Duration::from_secs(options.args.body_timeout),
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
     });

@@ -71,10 +71,10 @@ impl Service {
     /// listen on loopback only, in a process group of its own (so a terminal's Ctrl-C reaches
     /// the edge, which forwards it once to the whole group).
     pub(super) fn start(options: &Options, upstream: SocketAddr) -> Result<Self, Failure> {
-        let (program, args) = options.command.split_first().ok_or_else(|| {
+        let (program, args) = options.args.command.split_first().ok_or_else(|| {
             Failure::Usage("give the command that starts the service after `--`".to_owned())
         })?;
-        let public = match options.privacy {
+        let public = match options.args.privacy {
             Privacy::Private => "false",
             Privacy::Public => "true",
         };
@@ -82,8 +82,8 @@ impl Service {
         command
             .args(args)
             .env(env::PUBLIC_KEY, options.keys.public_pem())
-            .env(env::NAMESPACE_ID, &options.namespace_id)
-            .env(env::CONTAINER_ID, &options.container_id)
+            .env(env::NAMESPACE_ID, &options.args.namespace_id)
+            .env(env::CONTAINER_ID, &options.args.container_id)
             .env(env::PUBLIC, public)
             .env("PORT", upstream.port().to_string())
             .env("LISTEN_HOST", upstream.ip().to_string())
@@ -91,7 +91,10 @@ impl Service {
             .kill_on_drop(true);
         die_with_the_edge(&mut command);
         let child = command.spawn().map_err(|e| {
-            Failure::Runtime(format!("cannot start {}: {e}", describe(&options.command)))
+            Failure::Runtime(format!(
+                "cannot start {}: {e}",
+                describe(&options.args.command)
+            ))
         })?;
         let group = child
             .id()
