@@ -675,3 +675,56 @@ fn a_request_body_that_stops_arriving_is_cut() {
         response.body
     );
 }
+
+/// User plus system CPU time of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after `comm`.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn out_of_file_descriptors_the_edge_waits_instead_of_spinning() {
+    let key = key_file().to_str().unwrap().to_owned();
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    // The edge with few file descriptors (`exec` keeps the pid: the edge is `sh`'s process).
+    let mut process = Command::new("sh")
+        .args(["-c", "ulimit -n 48 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_scw-jwt"))
+        .args(["edge", "--key", &key, "--port", "0", "--privacy", "public", "--"])
+        .arg(&quickstart)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(process.stdout.take().unwrap()).lines();
+    let mut front = None;
+    let mut lines = lines.map_while(Result::ok);
+    for line in lines.by_ref() {
+        if let Some(addr) = line.strip_prefix("scw-jwt edge listening on http://") {
+            front = Some(addr.parse::<SocketAddr>().unwrap());
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    let edge = Edge {
+        front: front.expect("the edge started"),
+        process,
+        service_pid: 0,
+    };
+    // More connections than the edge has descriptors for: its accepts fail with EMFILE.
+    let held: Vec<TcpStream> = (0..80)
+        .filter_map(|_| TcpStream::connect(edge.front).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let before = cpu_ticks(edge.process.id());
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu_ticks(edge.process.id()) - before;
+    // A loop retrying at once burns the whole second (about 100 ticks); a back-off, almost none.
+    assert!(used < 30, "the edge used {used} ticks of CPU in one second while out of descriptors");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    let response = tests::blocking::send(edge.front, "GET", "/", &[], "");
+    assert_eq!(response.status, 200, "it serves again once descriptors are free");
+}

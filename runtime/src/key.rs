@@ -462,6 +462,18 @@ mod tests {
     }
 
     #[test]
+    fn a_block_needs_a_label_on_one_line() {
+        assert_eq!(
+            load("-----BEGIN -----\nAAAA\n-----END -----"),
+            Err(KeyError::NoPemBlock)
+        );
+        assert_eq!(
+            load("-----BEGIN RSA\nPUBLIC KEY-----\nAAAA\n-----END RSA\nPUBLIC KEY-----"),
+            Err(KeyError::NoPemBlock)
+        );
+    }
+
+    #[test]
     fn a_blank_line_inside_the_body_is_tolerated() {
         let with_blank = PKCS1.replacen('\n', "\n\n", 2);
         assert_eq!(load(&with_blank), Ok(2048));

@@ -288,4 +288,34 @@ mod tests {
         assert_eq!(call(&custom, &[("x-auth-token", &token)]).status(), 401);
         assert_eq!(call(&custom, &[("x-token", &token)]).status(), 200);
     }
+
+    /// An inner service that is not ready, and says so.
+    #[derive(Clone)]
+    struct Busy;
+
+    impl Service<http::Request<()>> for Busy {
+        type Response = http::Response<String>;
+        type Error = &'static str;
+        type Future = Ready<Result<Self::Response, Self::Error>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Err("busy"))
+        }
+
+        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+            unreachable!("never ready")
+        }
+    }
+
+    #[test]
+    fn readiness_is_the_inner_service_s() {
+        let mut service = ScwPrivateLayer::new(Policy::new())
+            .verifier(verifier(false))
+            .layer(Busy);
+        let waker = std::task::Waker::noop();
+        assert_eq!(
+            service.poll_ready(&mut Context::from_waker(waker)),
+            Poll::Ready(Err("busy"))
+        );
+    }
 }

@@ -226,4 +226,38 @@ mod tests {
             "{logs}"
         );
     }
+
+    #[test]
+    fn an_unusable_key_is_reported_once_and_the_platform_s_word_at_debug_level() {
+        let private_pem = include_str!("../test-keys/rsa2048-a.private.pem");
+        let logs = capture(|| {
+            let broken = Verifier::from_variables(move |name| match name {
+                "SCW_PUBLIC_KEY" => Some(private_pem.to_owned()),
+                _ => None,
+            });
+            for _ in 0..3 {
+                assert!(broken.authorize(&HeaderMap::new(), &Policy::new()).is_err());
+            }
+            let behind_the_edge = Verifier::builder()
+                .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+                .public(false)
+                .build()
+                .unwrap();
+            let access = behind_the_edge
+                .authorize(&HeaderMap::new(), &Policy::new().platform_iam(true))
+                .unwrap();
+            assert_eq!(access, crate::Access::Platform);
+        });
+        assert_eq!(
+            logs.matches("protected handlers will answer 500").count(),
+            1,
+            "once, when the key is loaded: {logs}"
+        );
+        let trusted: Vec<&str> = logs
+            .lines()
+            .filter(|line| line.contains("authenticated by the platform's edge"))
+            .collect();
+        assert_eq!(trusted.len(), 1, "{logs}");
+        assert!(trusted[0].contains("DEBUG"), "{logs}");
+    }
 }

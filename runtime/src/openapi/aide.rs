@@ -225,4 +225,26 @@ mod tests {
                    "description": super::super::BEARER_DESCRIPTION})
         );
     }
+
+    /// The policy of a `#[scw_private(container)]` handler, as the attribute would write it.
+    struct ContainerRoute;
+
+    impl HandlerPolicy for ContainerRoute {
+        const POLICY: Policy = Policy::new().scope(Scope::ContainerToken);
+    }
+
+    #[test]
+    fn the_attribute_s_extractor_documents_its_operation() {
+        let (operation, responses) = aide::generate::in_context(|ctx| {
+            let mut operation = Operation::default();
+            <Guard<ContainerRoute> as OperationInput>::operation_input(ctx, &mut operation);
+            let responses =
+                <Guard<ContainerRoute> as OperationInput>::inferred_early_responses(ctx, &mut operation);
+            (serde_json::to_value(&operation).unwrap(), responses)
+        });
+        assert_eq!(operation["security"], schemes());
+        assert_eq!(operation["x-scw-private"]["token_scope"], "container");
+        let statuses: Vec<_> = responses.iter().map(|(status, _)| *status).collect();
+        assert_eq!(statuses, [Some(401), Some(403)]);
+    }
 }

@@ -692,3 +692,19 @@ fn preflight_all_checks_every_policy_in_turn() {
         Err(ConfigError::InvalidHeaderName { .. })
     ));
 }
+
+/// `Debug` says where the key and ids come from and the key's size, never the key.
+#[test]
+fn debug_shows_the_source_and_no_key() {
+    let given = format!("{:?}", verifier());
+    assert!(given.contains("Given(Platform { key: Ok(PublicKey { bits: 2048, .. })"), "{given}");
+    assert!(given.contains("namespace_id: Ok(\"ns-1\")") || given.contains(NS), "{given}");
+    let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    assert!(!given.contains(pem.lines().nth(1).unwrap()), "{given}");
+    let lazy = Verifier::from_variables(|_| None);
+    let before = format!("{lazy:?}");
+    assert!(before.contains("Lookup(OnceCell(Uninit))"), "{before}");
+    let _ = lazy.is_public();
+    let after = format!("{lazy:?}");
+    assert!(after.contains("Lookup(OnceCell(Platform {"), "{after}");
+}
