@@ -679,7 +679,12 @@ fn a_request_body_that_stops_arriving_is_cut() {
 /// User plus system CPU time of `pid`, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
     // utime and stime are fields 14 and 15 of stat, 12 and 13 after `comm`.
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
@@ -692,7 +697,16 @@ fn out_of_file_descriptors_the_edge_waits_instead_of_spinning() {
     let mut process = Command::new("sh")
         .args(["-c", "ulimit -n 48 && exec \"$0\" \"$@\""])
         .arg(env!("CARGO_BIN_EXE_scw-jwt"))
-        .args(["edge", "--key", &key, "--port", "0", "--privacy", "public", "--"])
+        .args([
+            "edge",
+            "--key",
+            &key,
+            "--port",
+            "0",
+            "--privacy",
+            "public",
+            "--",
+        ])
         .arg(&quickstart)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -722,9 +736,15 @@ fn out_of_file_descriptors_the_edge_waits_instead_of_spinning() {
     std::thread::sleep(Duration::from_secs(1));
     let used = cpu_ticks(edge.process.id()) - before;
     // A loop retrying at once burns the whole second (about 100 ticks); a back-off, almost none.
-    assert!(used < 30, "the edge used {used} ticks of CPU in one second while out of descriptors");
+    assert!(
+        used < 30,
+        "the edge used {used} ticks of CPU in one second while out of descriptors"
+    );
     drop(held);
     std::thread::sleep(Duration::from_millis(300));
     let response = tests::blocking::send(edge.front, "GET", "/", &[], "");
-    assert_eq!(response.status, 200, "it serves again once descriptors are free");
+    assert_eq!(
+        response.status, 200,
+        "it serves again once descriptors are free"
+    );
 }

@@ -238,8 +238,10 @@ mod tests {
         let (operation, responses) = aide::generate::in_context(|ctx| {
             let mut operation = Operation::default();
             <Guard<ContainerRoute> as OperationInput>::operation_input(ctx, &mut operation);
-            let responses =
-                <Guard<ContainerRoute> as OperationInput>::inferred_early_responses(ctx, &mut operation);
+            let responses = <Guard<ContainerRoute> as OperationInput>::inferred_early_responses(
+                ctx,
+                &mut operation,
+            );
             (serde_json::to_value(&operation).unwrap(), responses)
         });
         assert_eq!(operation["security"], schemes());

@@ -697,8 +697,14 @@ fn preflight_all_checks_every_policy_in_turn() {
 #[test]
 fn debug_shows_the_source_and_no_key() {
     let given = format!("{:?}", verifier());
-    assert!(given.contains("Given(Platform { key: Ok(PublicKey { bits: 2048, .. })"), "{given}");
-    assert!(given.contains("namespace_id: Ok(\"ns-1\")") || given.contains(NS), "{given}");
+    assert!(
+        given.contains("Given(Platform { key: Ok(PublicKey { bits: 2048, .. })"),
+        "{given}"
+    );
+    assert!(
+        given.contains("namespace_id: Ok(\"ns-1\")") || given.contains(NS),
+        "{given}"
+    );
     let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
     assert!(!given.contains(pem.lines().nth(1).unwrap()), "{given}");
     let lazy = Verifier::from_variables(|_| None);
