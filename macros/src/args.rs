@@ -203,3 +203,58 @@ fn value_tokens(input: ParseStream<'_>) -> syn::Result<proc_macro2::TokenStream>
         Ok((tokens, rest))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &str) -> Result<Args, String> {
+        syn::parse_str::<Args>(args).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn flags_take_no_value() {
+        for args in [
+            "public_if_env = true",
+            "platform_iam(true)",
+            "container = \"x\"",
+        ] {
+            let error = parse(args).err().unwrap_or_default();
+            assert!(error.contains("takes no value; write"), "{args}: {error}");
+        }
+        assert!(parse("public_if_env, container").is_ok());
+    }
+
+    #[test]
+    fn strings_take_a_string_literal() {
+        let args = parse(r#"header = "X-Token", namespace_id = "ns""#).unwrap();
+        assert_eq!(args.header.unwrap().1.value(), "X-Token");
+        assert_eq!(args.namespace_id.unwrap().1.value(), "ns");
+        assert_eq!(
+            parse("header").err().unwrap(),
+            "`header` takes a value; write `header = \"...\"`"
+        );
+        assert_eq!(
+            parse("header = X").err().unwrap(),
+            "`header` takes a string literal, like `header = \"...\"`"
+        );
+    }
+
+    #[test]
+    fn paths_take_a_path_and_nothing_after_it() {
+        let args = parse("on_reject = my::refusal, crate = ::renamed").unwrap();
+        let on_reject = args.on_reject.unwrap().1;
+        assert_eq!(quote::quote!(#on_reject).to_string(), "my :: refusal");
+        for args in [
+            "on_reject = my::refusal()",
+            "on_reject = \"f\"",
+            "on_reject",
+        ] {
+            let error = parse(args).err().unwrap_or_default();
+            assert!(
+                error.starts_with("`on_reject` takes the path of a function"),
+                "{args}: {error}"
+            );
+        }
+    }
+}

@@ -212,6 +212,15 @@ mod tests {
     }
 
     #[test]
+    fn a_function_needs_a_braced_body() {
+        for item in ["async fn h();", "async fn h() (x)", "async fn h() [x]"] {
+            let error = syn::parse_str::<Function>(item).err().unwrap().to_string();
+            assert!(error.contains("with a body"), "{item}: {error}");
+        }
+        assert!(syn::parse_str::<Function>("async fn h() {}").is_ok());
+    }
+
+    #[test]
     fn prepends_the_guard_and_keeps_the_item() {
         let out = expand_str(
             "container",

@@ -196,4 +196,55 @@ mod tests {
             assert!(!is_header_name(bad), "{bad:?}");
         }
     }
+
+    fn function_errors(args: &str, item: &str) -> String {
+        let args: Args = syn::parse_str(args).unwrap();
+        let item: syn::ItemFn = syn::parse_str(item).unwrap();
+        function(&item.sig, &args).map_or_else(|e| e.to_string(), |()| String::new())
+    }
+
+    #[test]
+    fn claims_needs_a_token_route_and_option_claims_does_not() {
+        for args in ["public_if_env", "platform_iam"] {
+            let refused = function_errors(args, "async fn h(c: Claims) {}");
+            assert!(
+                refused.contains("cannot take `Claims`"),
+                "{args}: {refused}"
+            );
+            assert!(refused.contains(args), "{args}: {refused}");
+            assert_eq!(
+                function_errors(args, "async fn h(c: Option<Claims>) {}"),
+                ""
+            );
+            assert_eq!(function_errors(args, "async fn h(x: u8) {}"), "");
+        }
+        assert_eq!(function_errors("", "async fn h(c: Claims) {}"), "");
+        assert_eq!(function_errors("container", "async fn h(c: Claims) {}"), "");
+    }
+
+    #[test]
+    fn a_header_name_that_is_no_token_is_refused() {
+        let check = |args: &str| {
+            let args: Args = syn::parse_str(args).unwrap();
+            super::args(&args).map_or_else(|e| e.to_string(), |()| String::new())
+        };
+        assert_eq!(check(r#"header = "X-Admin-Token""#), "");
+        assert_eq!(
+            check(r#"header = "X Admin""#),
+            "`X Admin` is not a valid HTTP header name"
+        );
+    }
+
+    #[test]
+    fn claims_behind_a_type_group_or_a_qualified_path() {
+        // What a `macro_rules!` fragment hands on: a type in an invisible group.
+        let grouped = Type::Group(syn::TypeGroup {
+            attrs: Vec::new(),
+            group_token: Default::default(),
+            elem: Box::new(syn::parse_str("Claims").unwrap()),
+        });
+        assert!(is_claims(&grouped));
+        // `<T as Trait>::Claims` is an associated type, not the runtime's claims.
+        assert!(!is_claims(&syn::parse_str("<T as Trait>::Claims").unwrap()));
+    }
 }
