@@ -800,12 +800,7 @@ async fn check_section(section: Section) {
     let mut refused = 0;
     for (framework, addr) in servers {
         for case in &cases {
-            let headers: Vec<(&str, &[u8])> = case
-                .headers
-                .iter()
-                .map(|(n, v)| (*n, v.as_slice()))
-                .collect();
-            let response = send_raw(addr, &request_bytes("GET", "/p", &headers, b"")).await;
+            let response = send(addr, case).await;
             refused += usize::from(response.status != 200);
             if let Err(problem) = case.expect.check(&response) {
                 failures.push(format!("{framework}, {}: {problem}", case.name));
@@ -828,15 +823,20 @@ async fn check_section(section: Section) {
     assert!(refused > 0, "{section:?} has no refused case");
 }
 
+/// Sends one case's request, with its headers as raw bytes.
+async fn send(addr: SocketAddr, case: &Case) -> Response {
+    let headers: Vec<(&str, &[u8])> = case
+        .headers
+        .iter()
+        .map(|(n, v)| (*n, v.as_slice()))
+        .collect();
+    send_raw(addr, &request_bytes("GET", "/p", &headers, b"")).await
+}
+
 /// Sends `cases` to the server at `addr`, failing at the first wrong answer.
 async fn run(addr: SocketAddr, cases: &[Case], framework: &str) {
     for case in cases {
-        let headers: Vec<(&str, &[u8])> = case
-            .headers
-            .iter()
-            .map(|(n, v)| (*n, v.as_slice()))
-            .collect();
-        let response = send_raw(addr, &request_bytes("GET", "/p", &headers, b"")).await;
+        let response = send(addr, case).await;
         case.expect
             .assert(&response, &format!("{framework}: {}", case.name));
     }
