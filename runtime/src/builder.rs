@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn the_leeway_applies_to_every_time_claim() {
-        let now = crate::verifier::tests_now();
+        let now = crate::verifier::now();
         let late = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": now - 30}));
         let early = sign(&json!({"application_claim": [{"namespace_id": NS}], "nbf": now + 30}));
         for token in [&late, &early] {

@@ -431,13 +431,8 @@ impl Verifier {
     }
 }
 
-/// The clock the verifier reads, for tests that sign tokens relative to it.
-#[cfg(test)]
-pub(crate) fn tests_now() -> i64 {
-    now()
-}
-
-fn now() -> i64 {
+/// The clock the verifier reads, in seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
     // A clock before 1970 reads as 0: every token with `exp` then looks valid for decades,
     // so fail towards "expired" instead by reading it as the far future.
     SystemTime::now()
