@@ -28,8 +28,10 @@ test_args=(--lib --tests)
 if [ "${1:-}" = "--workspace" ]; then
     shift
     for file in "${adapters[@]}"; do args+=(--file "$file"); done
-    args+=(--test-workspace=true)
-    test_args=()
+    # Every package with HTTP round-trips. cargo-mutants runs its baseline on the mutated
+    # package alone and sets the test timeout from that, which is too short for the
+    # examples' real processes: give it one.
+    args+=(--test-package scw-private,tests,examples,function-example --timeout 300)
 else
     for file in "${adapters[@]}"; do args+=(--exclude "$file"); done
 fi
