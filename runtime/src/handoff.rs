@@ -79,3 +79,108 @@ pub(crate) fn optional_claims(
         Err(rejection) => Err(rejection),
     }
 }
+
+/// The rules on their own, so the published crate's tests pin them; the HTTP suites in
+/// `tests/` prove each framework reaches them.
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::claims::{RawClaims, TokenKind};
+
+    fn token() -> Access {
+        let raw: RawClaims =
+            serde_json::from_str(r#"{"application_claim":[{"namespace_id":"ns"}]}"#).unwrap();
+        Access::Token(Claims::new(Arc::new(raw), TokenKind::Namespace))
+    }
+
+    fn never() -> Result<Access, Rejection> {
+        panic!("a request already checked was checked again")
+    }
+
+    fn answers(answer: Result<Access, Rejection>) -> impl FnOnce() -> Result<Access, Rejection> {
+        move || answer
+    }
+
+    fn refused(reason: Reason) -> Result<Access, Rejection> {
+        Err(Rejection::new(reason))
+    }
+
+    fn reason<T: std::fmt::Debug>(result: Result<T, Rejection>) -> Reason {
+        result.unwrap_err().reason()
+    }
+
+    #[test]
+    fn a_finding_is_read_and_never_checked_again() {
+        for allowed in [token(), Access::PublicContainer, Access::Platform] {
+            let found = Found::Allowed(allowed.clone());
+            assert_eq!(access(Some(&found), never).unwrap(), allowed);
+        }
+        assert!(access(Some(&Found::Refused), never).is_err());
+        assert_eq!(
+            claims(Some(&Found::Allowed(token())), never).unwrap(),
+            token().into_claims().unwrap()
+        );
+        assert_eq!(
+            optional_claims(Some(&Found::Allowed(token())), never).unwrap(),
+            token().into_claims()
+        );
+    }
+
+    #[test]
+    fn without_a_finding_the_check_decides() {
+        assert_eq!(access(None, answers(Ok(token()))).unwrap(), token());
+        assert_eq!(
+            reason(access(None, answers(refused(Reason::Expired)))),
+            Reason::Expired
+        );
+        assert_eq!(
+            reason(claims(None, answers(refused(Reason::BadSignature)))),
+            Reason::BadSignature
+        );
+    }
+
+    #[test]
+    fn claims_need_a_verified_token() {
+        for tokenless in [Access::PublicContainer, Access::Platform] {
+            let found = Found::Allowed(tokenless.clone());
+            assert_eq!(reason(claims(Some(&found), never)), Reason::NoToken);
+            assert_eq!(
+                reason(claims(None, answers(Ok(tokenless)))),
+                Reason::NoToken
+            );
+        }
+    }
+
+    #[test]
+    fn optional_claims_are_none_only_without_a_token() {
+        // Let in without a token, by the check or by the default policy's own answer.
+        for tokenless in [Access::PublicContainer, Access::Platform] {
+            let found = Found::Allowed(tokenless.clone());
+            assert_eq!(optional_claims(Some(&found), never).unwrap(), None);
+            assert_eq!(optional_claims(None, answers(Ok(tokenless))).unwrap(), None);
+        }
+        // No check ran and the request has no token.
+        assert_eq!(
+            optional_claims(None, answers(refused(Reason::NoToken))).unwrap(),
+            None
+        );
+        // A token that is there but refused is a refusal, whatever class of refusal.
+        for refusal in [
+            Reason::BadSignature,
+            Reason::Expired,
+            Reason::SeveralTokens,
+            Reason::NotGranted,
+            Reason::Misconfigured,
+        ] {
+            assert_eq!(
+                reason(optional_claims(None, answers(refused(refusal)))),
+                refusal
+            );
+        }
+        // The check refused the request: its extractors refuse too, even though the reason
+        // they carry (never sent) is the missing-credentials one.
+        assert!(optional_claims(Some(&Found::Refused), never).is_err());
+    }
+}
