@@ -212,6 +212,24 @@ mod tests {
         syn::parse_str::<Args>(args).map_err(|e| e.to_string())
     }
 
+    /// The columns an argument error covers: its start and its end.
+    fn error_columns(args: &str) -> (usize, usize) {
+        let span = syn::parse_str::<Args>(args).err().unwrap().span();
+        (span.start().column, span.end().column)
+    }
+
+    #[test]
+    fn errors_point_at_the_whole_offending_value() {
+        // `= true` and `(true)`: the value a flag must not take.
+        assert_eq!(error_columns("public_if_env = true, container"), (14, 20));
+        assert_eq!(error_columns("platform_iam(true)"), (12, 18));
+        // The value, up to the next comma, whatever it is made of.
+        assert_eq!(error_columns("header = X-Token, container"), (9, 16));
+        assert_eq!(error_columns("on_reject = 1 + 2"), (12, 17));
+        // A missing value: the keyword.
+        assert_eq!(error_columns("container, header"), (11, 17));
+    }
+
     #[test]
     fn flags_take_no_value() {
         for args in [
