@@ -130,24 +130,28 @@ pub(crate) enum Failure {
     Runtime(String),
 }
 
-/// `text` with everything shaped like a UUID (an IAM secret key, maybe) blanked out.
+/// `text` with everything shaped like a UUID (an IAM secret key, maybe) blanked out. A UUID
+/// inside a longer run of hexadecimal digits is not one.
 fn redact_uuids(text: &str) -> String {
-    let bytes = text.as_bytes();
+    const UUID_LEN: usize = 36;
     let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        if let Some(candidate) = text.get(i..i + 36)
+    let mut rest = text;
+    // Whether the character before `rest` is a hexadecimal digit.
+    let mut after_hex = false;
+    while let Some(c) = rest.chars().next() {
+        if !after_hex
+            && let Some(candidate) = rest.get(..UUID_LEN)
             && scw_private::testing::is_iam_secret_key(candidate)
-            && !bytes.get(i + 36).is_some_and(u8::is_ascii_hexdigit)
-            && (i == 0 || !bytes[i - 1].is_ascii_hexdigit())
+            && !rest[UUID_LEN..].starts_with(|next: char| next.is_ascii_hexdigit())
         {
             out.push_str("<redacted>");
-            i += 36;
+            rest = &rest[UUID_LEN..];
+            after_hex = true;
             continue;
         }
-        let c = text[i..].chars().next().unwrap_or_default();
         out.push(c);
-        i += c.len_utf8();
+        after_hex = c.is_ascii_hexdigit();
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
@@ -364,5 +368,43 @@ fn decode_segment(segment: &str) -> String {
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
         Err(e) => format!("  (not JSON: {e})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_uuids;
+
+    /// Test-only: the shape of an IAM secret key, not a real one.
+    const KEY: &str = "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13";
+
+    #[test]
+    fn every_uuid_is_blanked_wherever_it_stands() {
+        assert_eq!(redact_uuids(KEY), "<redacted>");
+        assert_eq!(redact_uuids(&KEY.to_uppercase()), "<redacted>");
+        assert_eq!(
+            redact_uuids(&format!("a value '{KEY}' and --iam-key={KEY}")),
+            "a value '<redacted>' and --iam-key=<redacted>"
+        );
+        assert_eq!(redact_uuids(&format!("é{KEY}✓")), "é<redacted>✓");
+    }
+
+    #[test]
+    fn a_longer_run_of_hexadecimal_digits_is_no_uuid() {
+        for text in [format!("0{KEY}"), format!("{KEY}f"), KEY[1..].to_owned()] {
+            assert_eq!(redact_uuids(&text), text);
+        }
+    }
+
+    #[test]
+    fn everything_else_is_kept_as_it_is() {
+        for text in [
+            "",
+            "error: unexpected argument '--iam-kye' found",
+            "ünïcödé ✓ 🦀",
+            "7e2a9c41_5b3d_4f6e_8a1c_2d4b6f8e0a13",
+        ] {
+            assert_eq!(redact_uuids(text), text);
+        }
     }
 }
