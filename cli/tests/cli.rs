@@ -298,11 +298,12 @@ fn bad_input_is_exit_code_2_and_a_failure_at_run_time_exit_code_3() {
             2,
             "--bits <BITS>",
         ),
+        // Before any file is read: the key file here does not exist.
         (
             &[
                 "edge",
                 "--key",
-                &key,
+                "/nonexistent/private.pem",
                 "--iam-key",
                 "not-a-uuid",
                 "--",
