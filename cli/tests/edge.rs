@@ -129,6 +129,11 @@ fn start_edge_with_env(
             "the banner echoed --iam-key: {line}"
         );
         if let Some(rest) = line.strip_prefix("scw-jwt edge: started ") {
+            // The command, as given.
+            assert!(
+                rest.starts_with(&format!("`{}` (pid ", command.join(" "))),
+                "{line}"
+            );
             let digits = rest.split("(pid ").nth(1).unwrap();
             pid = digits.split(')').next().unwrap().parse().unwrap();
         }
@@ -674,6 +679,129 @@ fn a_request_body_that_stops_arriving_is_cut() {
         "{}",
         response.body
     );
+}
+
+/// A service of the test's own behind a public edge: `sh` writes the port the edge chose to a
+/// file and waits, and the test listens there itself. Each request the service gets, its head
+/// and body, is sent on the channel; `GET /hang-up` is closed without an answer, and
+/// everything else gets a 200.
+fn edge_in_front_of_the_test() -> (Edge, std::sync::mpsc::Receiver<String>) {
+    static SERVICES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SERVICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = std::env::temp_dir().join(format!("scw-jwt-edge-port-{}-{n}", std::process::id()));
+    let script = format!(
+        "printf %s \"$PORT\" > {0}.part && mv {0}.part {0} && exec sleep 600",
+        file.display()
+    );
+    let (requests, received) = std::sync::mpsc::channel();
+    let port_file = file.clone();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let port = loop {
+            if let Ok(port) = std::fs::read_to_string(&port_file) {
+                break port;
+            }
+            assert!(Instant::now() < deadline, "the service never got a port");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port.parse().unwrap())).unwrap();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut received = Vec::new();
+            let mut buffer = [0; 4096];
+            // The head, then as many bytes as it announces.
+            let head_end = loop {
+                if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break Some(end + 4);
+                }
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break None,
+                    Ok(n) => received.extend_from_slice(&buffer[..n]),
+                }
+            };
+            // The edge's own probes connect and leave without a request.
+            let Some(head_end) = head_end else { continue };
+            let head = String::from_utf8_lossy(&received[..head_end]).to_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .map_or(0, |n| n.trim().parse().unwrap());
+            while received.len() < head_end + length {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => received.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&received).into_owned();
+            let hang_up = request.starts_with("GET /hang-up ");
+            requests.send(request).unwrap();
+            if !hang_up {
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            }
+        }
+    });
+    let flags = ["--port", "0", "--privacy", "public"];
+    let (process, front, service_pid, banner) =
+        start_edge_with_banner(&flags, &["sh", "-c", &script]);
+    let _ = std::fs::remove_file(&file);
+    let edge = Edge {
+        process,
+        front: front.unwrap_or_else(|| panic!("the edge did not start: {banner:?}")),
+        service_pid,
+    };
+    (edge, received)
+}
+
+#[test]
+fn the_service_gets_the_request_as_sent_plus_the_platform_s_fields() {
+    let (edge, received) = edge_in_front_of_the_test();
+    let response = tests::blocking::send(
+        edge.front,
+        "POST",
+        "/orders?page=2",
+        &[
+            ("Content-Type", "application/json"),
+            ("Connection", "close, X-Hop"),
+            ("X-Hop", "this connection only"),
+            ("X-Forwarded-For", "203.0.113.7"),
+        ],
+        r#"{"item":"tea"}"#,
+    );
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.body, "ok");
+    let request = received.recv_timeout(Duration::from_secs(10)).unwrap();
+    let (head, body) = request.split_once("\r\n\r\n").unwrap();
+    let head = head.to_lowercase();
+    let fields: Vec<&str> = head.lines().collect();
+    assert!(
+        head.starts_with("post /orders?page=2 http/1.1\r\n"),
+        "{head}"
+    );
+    // The body as sent, its length announced as the client did: no chunked encoding.
+    assert_eq!(body, r#"{"item":"tea"}"#);
+    assert!(fields.contains(&"content-length: 14"), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert!(fields.contains(&"content-type: application/json"), "{head}");
+    // The platform's fields: the client's address appended, the scheme, a fresh id.
+    assert!(
+        fields.contains(&"x-forwarded-for: 203.0.113.7, 127.0.0.1"),
+        "{head}"
+    );
+    assert!(fields.contains(&"x-forwarded-proto: http"), "{head}");
+    assert!(head.contains("x-request-id: "), "{head}");
+    // Hop-by-hop fields stay with the client's connection.
+    assert!(!head.contains("x-hop"), "{head}");
+}
+
+#[test]
+fn a_service_that_hangs_up_is_a_502_not_a_408() {
+    let (edge, received) = edge_in_front_of_the_test();
+    let response = tests::blocking::send(edge.front, "GET", "/hang-up", &[], "");
+    assert_eq!(response.status, 502, "{response:?}");
+    assert_eq!(response.json()["error"], "bad_gateway");
+    assert!(received.recv_timeout(Duration::from_secs(10)).is_ok());
 }
 
 /// User plus system CPU time of `pid`, in clock ticks.

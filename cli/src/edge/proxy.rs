@@ -307,7 +307,34 @@ mod tests {
             "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a1"
         ));
         assert!(!accepted_key(&accepted, ""));
+        // Two differences that cancel out if the fold forgot one of them.
+        assert!(!accepted_key(
+            &accepted,
+            "6e2a9c40-5b3d-4f6e-8a1c-2d4b6f8e0a13"
+        ));
         assert!(!accepted_key(&[], "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13"));
+    }
+
+    #[test]
+    fn a_stalled_body_is_found_however_deep_the_error_wraps_it() {
+        #[derive(Debug)]
+        struct Wrapper(Box<dyn std::error::Error + 'static>);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("wrapped")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&*self.0)
+            }
+        }
+        assert!(stalled(&BodyStalled));
+        assert!(stalled(&Wrapper(Box::new(Wrapper(Box::new(BodyStalled))))));
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!stalled(&refused));
+        assert!(!stalled(&Wrapper(Box::new(refused))));
+        assert_eq!(BodyStalled.to_string(), "the request body stopped arriving");
     }
 
     #[test]
