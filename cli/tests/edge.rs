@@ -690,7 +690,7 @@ fn edge_in_front_of_the_test() -> (Edge, std::sync::mpsc::Receiver<String>) {
     let n = SERVICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let file = std::env::temp_dir().join(format!("scw-jwt-edge-port-{}-{n}", std::process::id()));
     let script = format!(
-        "printf %s \"$PORT\" > {0}.part && mv {0}.part {0} && exec sleep 600",
+        "printf %s \"$PORT\" > '{0}.part' && mv '{0}.part' '{0}' && exec sleep 600",
         file.display()
     );
     let (requests, received) = std::sync::mpsc::channel();
