@@ -378,27 +378,16 @@ mod tests {
         let now = crate::verifier::now();
         let late = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": now - 30}));
         let early = sign(&json!({"application_claim": [{"namespace_id": NS}], "nbf": now + 30}));
+        let default = builder().build().unwrap();
         for token in [&late, &early] {
-            assert!(
-                builder()
-                    .build()
-                    .unwrap()
-                    .verify(token, &Policy::new())
-                    .is_ok()
-            );
+            assert!(default.verify(token, &Policy::new()).is_ok());
             let strict = builder().leeway(Duration::from_secs(5)).build().unwrap();
             assert!(strict.verify(token, &Policy::new()).is_err());
         }
         let wide = builder().leeway(Duration::from_secs(120)).build().unwrap();
         let later = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": now - 90}));
         assert!(wide.verify(&later, &Policy::new()).is_ok());
-        assert!(
-            builder()
-                .build()
-                .unwrap()
-                .verify(&later, &Policy::new())
-                .is_err()
-        );
+        assert!(default.verify(&later, &Policy::new()).is_err());
     }
 
     #[test]
@@ -410,26 +399,20 @@ mod tests {
         headers.insert("x-token", token.parse().unwrap());
         let custom = builder().headers(["X-Token"]).build().unwrap();
         assert!(custom.authorize(&headers, &Policy::new()).is_ok());
-        assert!(
-            builder()
-                .build()
-                .unwrap()
-                .authorize(&headers, &Policy::new())
-                .is_err()
-        );
+        let default = builder().build().unwrap();
+        assert!(default.authorize(&headers, &Policy::new()).is_err());
         let uncached = builder().cache_capacity(0).build().unwrap();
         assert!(uncached.verify(&token, &Policy::new()).is_ok());
         assert!(
             format!("{uncached:?}").contains("capacity: 0"),
             "{uncached:?}"
         );
-        let cached = builder().build().unwrap();
         assert!(
-            format!("{cached:?}").contains(&format!(
+            format!("{default:?}").contains(&format!(
                 "capacity: {}",
                 VerifierBuilder::DEFAULT_CACHE_CAPACITY
             )),
-            "{cached:?}"
+            "{default:?}"
         );
     }
 }
