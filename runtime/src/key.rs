@@ -41,7 +41,11 @@ impl PublicKey {
             "PUBLIC KEY" => der::spki_to_pkcs1(&der).map_err(KeyError::from)?,
             label if label.ends_with("PRIVATE KEY") => return Err(KeyError::PrivateKey),
             label if label.ends_with("CERTIFICATE") => return Err(KeyError::Certificate),
-            label => return Err(KeyError::UnsupportedLabel(label.to_owned())),
+            label => {
+                return Err(KeyError::UnsupportedLabel {
+                    label: label.to_owned(),
+                });
+            }
         };
         let components = der::pkcs1(pkcs1).map_err(KeyError::from)?;
         let bits = components.bits();
@@ -82,7 +86,33 @@ impl fmt::Debug for PublicKey {
 }
 
 /// Why a public key was refused.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Messages say what is wrong and what is expected; they never contain key material.
+///
+/// # What this type promises
+///
+/// The same as [`ConfigError`](crate::ConfigError), which carries it: it is `Clone`, `Debug`,
+/// `Display`, [`Error`](std::error::Error), `Send`, `Sync` and `'static`, and not `PartialEq`,
+/// so that a later release may give a variant a source that cannot be compared (the I/O
+/// error of a key file, say); match on variants instead. New variants may appear, and the
+/// variants with fields may gain fields (they are `#[non_exhaustive]`: match them with `..`).
+///
+/// ```compile_fail,E0638
+/// # use scw_private::KeyError;
+/// fn too_small(error: &KeyError) -> bool {
+///     matches!(error, KeyError::TooSmall { bits: 1024 })
+/// }
+/// ```
+///
+/// ```
+/// # use scw_private::KeyError;
+/// fn too_small(error: &KeyError) -> bool {
+///     matches!(error, KeyError::TooSmall { bits: 1024, .. })
+/// }
+/// ```
+#[derive(Clone, Debug)]
+// Unit tests compare values; the public API promises no equality (see above).
+#[cfg_attr(test, derive(PartialEq))]
 #[non_exhaustive]
 pub enum KeyError {
     /// No key was given (the variable is unset).
@@ -92,7 +122,11 @@ pub enum KeyError {
     /// No `-----BEGIN ...-----` line.
     NoPemBlock,
     /// More than one PEM block.
-    MultiplePemBlocks(usize),
+    #[non_exhaustive]
+    MultiplePemBlocks {
+        /// How many `BEGIN` lines were found.
+        count: usize,
+    },
     /// A `BEGIN` line without its matching `END` line.
     Unterminated,
     /// Text other than whitespace around the PEM block.
@@ -102,7 +136,11 @@ pub enum KeyError {
     /// A certificate where the public key belongs.
     Certificate,
     /// A PEM block of another kind.
-    UnsupportedLabel(String),
+    #[non_exhaustive]
+    UnsupportedLabel {
+        /// The block's label, as in `-----BEGIN <label>-----`.
+        label: String,
+    },
     /// A public key for another algorithm than RSA.
     NotRsa,
     /// The body of the block is not base64.
@@ -110,11 +148,13 @@ pub enum KeyError {
     /// The body is not a well-formed RSA public key.
     InvalidDer,
     /// An RSA key smaller than [`PublicKey::MIN_BITS`].
+    #[non_exhaustive]
     TooSmall {
         /// The size of its modulus.
         bits: usize,
     },
     /// An RSA key larger than [`PublicKey::MAX_BITS`].
+    #[non_exhaustive]
     TooLarge {
         /// The size of its modulus.
         bits: usize,
@@ -127,8 +167,8 @@ impl fmt::Display for KeyError {
             Self::Missing => f.write_str("no public key is set"),
             Self::Empty => f.write_str("the public key is empty"),
             Self::NoPemBlock => f.write_str("not a PEM key: no `-----BEGIN ...-----` line"),
-            Self::MultiplePemBlocks(n) => {
-                write!(f, "{n} PEM blocks found; give exactly one public key")
+            Self::MultiplePemBlocks { count } => {
+                write!(f, "{count} PEM blocks found; give exactly one public key")
             }
             Self::Unterminated => f.write_str("the PEM block has no matching `-----END ...-----` line"),
             Self::TextOutsideBlock => f.write_str("unexpected text around the PEM block"),
@@ -138,7 +178,7 @@ impl fmt::Display for KeyError {
             Self::Certificate => {
                 f.write_str("this is a certificate; give the public key (`BEGIN RSA PUBLIC KEY` or `BEGIN PUBLIC KEY`)")
             }
-            Self::UnsupportedLabel(label) => write!(
+            Self::UnsupportedLabel { label } => write!(
                 f,
                 "unsupported PEM block `{label}`; expected `RSA PUBLIC KEY` or `PUBLIC KEY`"
             ),
@@ -219,7 +259,7 @@ fn single_block(text: &str) -> Result<Block<'_>, KeyError> {
     match text.matches(BEGIN).count() {
         0 => return Err(KeyError::NoPemBlock),
         1 => {}
-        n => return Err(KeyError::MultiplePemBlocks(n)),
+        count => return Err(KeyError::MultiplePemBlocks { count }),
     }
     let start = text.find(BEGIN).unwrap_or_default();
     if !text[..start].trim().is_empty() {
@@ -321,7 +361,9 @@ mod tests {
             ),
             (
                 "-----BEGIN EC PUBLIC KEY-----\nAAAA\n-----END EC PUBLIC KEY-----",
-                KeyError::UnsupportedLabel("EC PUBLIC KEY".into()),
+                KeyError::UnsupportedLabel {
+                    label: "EC PUBLIC KEY".into(),
+                },
             ),
         ];
         for (text, expected) in cases {
@@ -420,7 +462,7 @@ mod tests {
                 "not a PEM key: no `-----BEGIN ...-----` line",
             ),
             (
-                KeyError::MultiplePemBlocks(2),
+                KeyError::MultiplePemBlocks { count: 2 },
                 "2 PEM blocks found; give exactly one public key",
             ),
             (
@@ -436,7 +478,9 @@ mod tests {
                 "the RSA key has 9000 bits; at most 8192 are supported",
             ),
             (
-                KeyError::UnsupportedLabel("EC PUBLIC KEY".into()),
+                KeyError::UnsupportedLabel {
+                    label: "EC PUBLIC KEY".into(),
+                },
                 "unsupported PEM block `EC PUBLIC KEY`; expected `RSA PUBLIC KEY` or `PUBLIC KEY`",
             ),
         ];
@@ -448,7 +492,7 @@ mod tests {
     #[test]
     fn refuses_anything_but_exactly_one_block() {
         let two = format!("{PKCS1}{SPKI}");
-        assert_eq!(load(&two), Err(KeyError::MultiplePemBlocks(2)));
+        assert_eq!(load(&two), Err(KeyError::MultiplePemBlocks { count: 2 }));
         assert_eq!(
             load(&format!("garbage\n{PKCS1}")),
             Err(KeyError::TextOutsideBlock)
