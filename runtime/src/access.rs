@@ -16,7 +16,7 @@ use crate::claims::Claims;
 ///     match access {
 ///         Access::Token(claims) => format!("a {:?} token", claims.kind()),
 ///         Access::PublicContainer => "anyone: the container is public".to_owned(),
-///         Access::Platform => "a caller the platform's edge authenticated".to_owned(),
+///         Access::PlatformIam => "a caller the platform's edge authenticated".to_owned(),
 ///         // New ways in may appear in a minor release: without this arm, error E0004.
 ///         _ => "another way in".to_owned(),
 ///     }
@@ -33,7 +33,7 @@ pub enum Access {
     /// The platform's edge authenticated the call, with an IAM secret key or a JWT it did not
     /// forward, on a private container (`SCW_PUBLIC=false`) whose route trusts it
     /// (`platform_iam`). Nothing here could verify who called.
-    Platform,
+    PlatformIam,
 }
 
 impl Access {
@@ -41,7 +41,7 @@ impl Access {
     pub fn claims(&self) -> Option<&Claims> {
         match self {
             Self::Token(claims) => Some(claims),
-            Self::PublicContainer | Self::Platform => None,
+            Self::PublicContainer | Self::PlatformIam => None,
         }
     }
 
@@ -49,7 +49,7 @@ impl Access {
     pub fn into_claims(self) -> Option<Claims> {
         match self {
             Self::Token(claims) => Some(claims),
-            Self::PublicContainer | Self::Platform => None,
+            Self::PublicContainer | Self::PlatformIam => None,
         }
     }
 
@@ -59,7 +59,7 @@ impl Access {
         match self {
             Self::Token(_) => "token",
             Self::PublicContainer => "public_container",
-            Self::Platform => "platform_iam",
+            Self::PlatformIam => "platform_iam",
         }
     }
 }
@@ -72,7 +72,7 @@ impl Access {
 /// `T` into `None`, so on an actix-web handler *without* `#[scw_private]` an `Option<Claims>`
 /// parameter would read a forged token as no token: take `OptionalClaims` there. Behind the
 /// attribute (or the layer) both are `None` only when the check let the request in without a
-/// token ([`Access::PublicContainer`], [`Access::Platform`]).
+/// token ([`Access::PublicContainer`], [`Access::PlatformIam`]).
 ///
 /// ```
 /// # #[cfg(feature = "actix-web-4")] {

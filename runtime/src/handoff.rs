@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn a_finding_is_read_and_never_checked_again() {
-        for allowed in [token(), Access::PublicContainer, Access::Platform] {
+        for allowed in [token(), Access::PublicContainer, Access::PlatformIam] {
             let found = Found::Allowed(allowed.clone());
             assert_eq!(access(Some(&found), never).unwrap(), allowed);
         }
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn claims_need_a_verified_token() {
-        for tokenless in [Access::PublicContainer, Access::Platform] {
+        for tokenless in [Access::PublicContainer, Access::PlatformIam] {
             let found = Found::Allowed(tokenless.clone());
             assert_eq!(reason(claims(Some(&found), never)), Reason::NoToken);
             assert_eq!(
@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn optional_claims_are_none_only_without_a_token() {
         // Let in without a token, by the check or by the default policy's own answer.
-        for tokenless in [Access::PublicContainer, Access::Platform] {
+        for tokenless in [Access::PublicContainer, Access::PlatformIam] {
             let found = Found::Allowed(tokenless.clone());
             assert_eq!(optional_claims(Some(&found), never).unwrap(), None);
             assert_eq!(optional_claims(None, answers(Ok(tokenless))).unwrap(), None);

@@ -246,7 +246,7 @@ mod tests {
             let access = behind_the_edge
                 .authorize(&HeaderMap::new(), &Policy::new().platform_iam(true))
                 .unwrap();
-            assert_eq!(access, crate::Access::Platform);
+            assert_eq!(access, crate::Access::PlatformIam);
         });
         assert_eq!(
             logs.matches("protected handlers will answer 500").count(),

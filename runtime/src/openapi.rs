@@ -9,14 +9,18 @@
 //!
 //! - aide: a `#[scw_private]` handler's operation carries its requirement with no code of
 //!   yours (the extractor the attribute adds documents itself); declare the schemes once with
-//!   [`aide::security_schemes`].
-//! - utoipa: register [`utoipa::SecuritySchemes`] as a `Modify` addon, and name the schemes in
+//!   [`aide_0_15::security_schemes`].
+//! - utoipa: register [`utoipa_6::SecuritySchemes`] as a `Modify` addon, and name the schemes in
 //!   `#[utoipa::path(security(("scw_x_auth_token" = []), ("scw_bearer" = [])))]`.
+//!
+//! Each module is named after the feature that enables it and the major version it
+//! integrates, as the features are: aide 0.16 will arrive as `openapi::aide_0_16` (feature
+//! `aide-0_16`) in a minor release, beside `aide_0_15`, and each user moves when they choose.
 
 #[cfg(feature = "aide-0_15")]
-pub mod aide;
+pub mod aide_0_15;
 #[cfg(feature = "utoipa-6")]
-pub mod utoipa;
+pub mod utoipa_6;
 
 /// The name of the security scheme for a token (or an IAM secret key) in `X-Auth-Token`.
 pub const X_AUTH_TOKEN: &str = "scw_x_auth_token";

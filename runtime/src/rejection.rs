@@ -73,6 +73,9 @@ impl fmt::Display for RejectionKind {
 /// - The text ([`as_str`](Self::as_str)) is fixed ASCII, safe to show a client and to put in a
 ///   `WWW-Authenticate` challenge, and never holds a token, a key or configuration; its
 ///   wording may change in any release. Match on variants, not on the text.
+/// - `Reason` is `Copy`, `Eq` and `Hash`, and stays so: no variant will ever carry data (a
+///   text, a count, a source error). It names a cause; anything a later release learns about
+///   a refusal goes on [`Rejection`], never into a variant.
 ///
 /// ```
 /// use scw_private::{Reason, RejectionKind};

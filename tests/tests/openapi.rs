@@ -50,7 +50,7 @@ fn aide_app() -> (axum::Router, Value) {
         .api_route("/platform-iam", get(platform))
         .api_route("/admin", get(admin))
         .api_route("/public", get(public))
-        .finish_api_with(&mut api, scw_private::openapi::aide::security_schemes)
+        .finish_api_with(&mut api, scw_private::openapi::aide_0_15::security_schemes)
         .layer(axum::Extension(tests::verifier(false)));
     (app, serde_json::to_value(&api).unwrap())
 }
@@ -145,7 +145,7 @@ async fn utoipa_private() {}
 #[allow(dead_code)]
 async fn utoipa_public() {}
 
-use scw_private::openapi::utoipa::SecuritySchemes;
+use scw_private::openapi::utoipa_6::SecuritySchemes;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(utoipa_private, utoipa_public), modifiers(&SecuritySchemes))]

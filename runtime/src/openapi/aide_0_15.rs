@@ -20,7 +20,7 @@
 //! let mut api = OpenApi::default();
 //! let _app: axum::Router = ApiRouter::new()
 //!     .api_route("/private", get(private))
-//!     .finish_api_with(&mut api, scw_private::openapi::aide::security_schemes);
+//!     .finish_api_with(&mut api, scw_private::openapi::aide_0_15::security_schemes);
 //! let document = serde_json::to_value(&api).unwrap();
 //! assert_eq!(
 //!     document["paths"]["/private"]["get"]["security"],

@@ -1,7 +1,7 @@
 //! utoipa 6: the security schemes as a `Modify` addon.
 //!
 //! ```
-//! use scw_private::openapi::utoipa::SecuritySchemes;
+//! use scw_private::openapi::utoipa_6::SecuritySchemes;
 //! use utoipa::OpenApi as _;
 //!
 //! #[derive(utoipa::OpenApi)]
