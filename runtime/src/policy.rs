@@ -5,12 +5,26 @@ use crate::scope::Scope;
 /// The requirements of one protected handler.
 ///
 /// `#[scw_private(...)]` builds one from its arguments; without the macro, build one with the
-/// `const` methods below and pass it to [`Verifier::authorize`](crate::Verifier::authorize).
+/// `const` methods below and pass it to [`Verifier::authorize`](crate::Verifier::authorize),
+/// [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer) or
+/// [`Verifier::preflight_all`](crate::Verifier::preflight_all).
+///
+/// A policy is fixed when the program is written: its ids and header are `&'static str`.
+/// Ids known only at run time (read from a file, a flag, a secret store) belong on the
+/// [`VerifierBuilder`](crate::VerifierBuilder), which every policy falls back on.
+///
+/// Middleware, logs and document generators can read a policy back with the `get_*` and
+/// `is_*` methods, as `clap` names its getters:
 ///
 /// ```
 /// use scw_private::{Policy, Scope};
 ///
 /// const ADMIN: Policy = Policy::new().scope(Scope::ContainerToken).header("X-Admin-Token");
+///
+/// assert_eq!(ADMIN.get_scope(), Scope::ContainerToken);
+/// assert_eq!(ADMIN.get_header(), Some("X-Admin-Token"));
+/// assert_eq!(ADMIN.get_container_id(), None); // the verifier's
+/// assert!(!ADMIN.is_public_if_env());
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
@@ -64,9 +78,14 @@ impl Policy {
         self
     }
 
-    /// Let requests through without a token, as [`Access::PublicContainer`](crate::Access::PublicContainer),
-    /// where `SCW_PUBLIC` says `true`. Anywhere else (`false`, unset, any other value) a token
-    /// is required.
+    /// Let requests that carry no credential through, as
+    /// [`Access::PublicContainer`](crate::Access::PublicContainer), where `SCW_PUBLIC` says
+    /// `true`. A request that does carry one is checked as on any other route: a valid token
+    /// lets it in as [`Access::Token`](crate::Access::Token) with its claims (a handler may
+    /// personalise its answer), and a forged, expired or out-of-scope token, or an IAM key
+    /// alone, is refused, never treated as anonymous. This is the rule
+    /// [`OptionalClaims`](crate::OptionalClaims) follows. Anywhere else (`false`, unset, any
+    /// other value) a token is required.
     #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn public_if_env(mut self, public_if_env: bool) -> Self {
         self.public_if_env = public_if_env;
@@ -74,12 +93,51 @@ impl Policy {
     }
 
     /// Trust the platform's edge where `SCW_PUBLIC` says `false`: a request that carries no
-    /// JWT is let through as [`Access::Platform`](crate::Access::Platform); a JWT is still
+    /// JWT is let through as [`Access::PlatformIam`](crate::Access::PlatformIam); a JWT is still
     /// verified in full. Anywhere else (`true`, unset, any other value) nothing is let through
     /// on the platform's word. What this trusts, and why: [the IAM era](crate::guide::iam_era).
     #[must_use = "a `Policy` is a value: this returns the changed policy and leaves `self` as it was"]
     pub const fn platform_iam(mut self, platform_iam: bool) -> Self {
         self.platform_iam = platform_iam;
         self
+    }
+
+    /// Which kinds of token are accepted.
+    #[must_use]
+    pub const fn get_scope(&self) -> Scope {
+        self.scope
+    }
+
+    /// The namespace id this policy checks against, if it names one; `None` means the
+    /// verifier's (`SCW_NAMESPACE_ID` or [`VerifierBuilder::namespace_id`](crate::VerifierBuilder::namespace_id)).
+    #[must_use]
+    pub const fn get_namespace_id(&self) -> Option<&'static str> {
+        self.namespace_id
+    }
+
+    /// The container id this policy checks against, if it names one; `None` means the
+    /// verifier's (`SCW_APPLICATION_ID` or [`VerifierBuilder::container_id`](crate::VerifierBuilder::container_id)).
+    #[must_use]
+    pub const fn get_container_id(&self) -> Option<&'static str> {
+        self.container_id
+    }
+
+    /// The one header the token is read from, if the policy names one; `None` means the
+    /// verifier's headers (by default `Authorization` and `X-Auth-Token`).
+    #[must_use]
+    pub const fn get_header(&self) -> Option<&'static str> {
+        self.header
+    }
+
+    /// Whether requests without a credential are let through where `SCW_PUBLIC` says `true`.
+    #[must_use]
+    pub const fn is_public_if_env(&self) -> bool {
+        self.public_if_env
+    }
+
+    /// Whether the platform's edge is trusted where `SCW_PUBLIC` says `false`.
+    #[must_use]
+    pub const fn is_platform_iam(&self) -> bool {
+        self.platform_iam
     }
 }
