@@ -27,3 +27,17 @@ static PREFERRED: &CryptoProvider = &jsonwebtoken::crypto::rust_crypto::DEFAULT_
 pub(crate) fn provider() -> &'static CryptoProvider {
     PREFERRED
 }
+
+#[cfg(test)]
+mod tests {
+    /// The backend is the one the crypto features name; `testing` (which signs with the
+    /// aws-lc-rs crate) must not switch verification to aws-lc-rs behind a user's back.
+    #[test]
+    fn the_crypto_features_alone_pick_the_backend() {
+        #[cfg(feature = "aws-lc-rs")]
+        let expected = &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER;
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let expected = &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
+        assert!(std::ptr::eq(super::provider(), expected));
+    }
+}

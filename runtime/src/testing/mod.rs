@@ -6,7 +6,11 @@
 //! refusal), and hands you a [`Verifier`](crate::Verifier) that trusts them, so a test
 //! protects a handler and calls it without touching the process environment.
 //!
-//! Key generation and signing use aws-lc-rs, whatever signature backend the verifier uses.
+//! Keys are made and tokens signed with the aws-lc-rs crate (it builds C code). Enabling
+//! `testing` does not change which backend *verifies* signatures: that is the one the
+//! `aws-lc-rs` or `rust-crypto` feature names, in tests as in production, so a service that
+//! ships `rust-crypto` and adds `testing` to its dev-dependencies tests the verification it
+//! ships.
 //!
 //! # Example
 //!
