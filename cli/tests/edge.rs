@@ -257,7 +257,8 @@ fn expected(private: bool, strip: bool, credential: Credential, path: &str) -> u
     let seen = if strip { C::Nothing } else { credential };
     match (path, seen) {
         ("/", _) => 200,
-        ("/maybe-public", _) if !private => 200,
+        // A public container lets in only what carries nothing; a credential is judged.
+        ("/maybe-public", C::Nothing) if !private => 200,
         ("/platform-iam", C::Nothing | C::IamKey | C::UnknownIamKey) if private => 200,
         (_, C::Nothing | C::IamKey | C::UnknownIamKey | C::Garbage) => 401,
         ("/container-only", C::Namespace) | ("/namespace-only", C::Container | C::Sibling) => 403,

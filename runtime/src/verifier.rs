@@ -219,10 +219,9 @@ impl Verifier {
             platform.privacy.as_ref().map_err(Clone::clone)?;
         }
         self.policy_header(policy)?;
-        if policy.public_if_env && platform.privacy() == Privacy::Public {
-            return Ok(());
-        }
-        // A `platform_iam` policy still needs everything a JWT that arrives is checked with.
+        // Every policy needs everything a token that arrives is checked with: a
+        // `public_if_env` route on a public container and a `platform_iam` route verify the
+        // tokens they are sent.
         self.settled(platform, policy).map(drop)
     }
 
@@ -268,7 +267,7 @@ impl Verifier {
 
     /// Checks a request: says how it is let through ([`Access::Token`] with the verified
     /// claims, or, where `policy` allows it, [`Access::PublicContainer`] or
-    /// [`Access::Platform`]), or why it is refused. Every refusal is logged (with the
+    /// [`Access::PlatformIam`]), or why it is refused. Every refusal is logged (with the
     /// `tracing` feature) with its class and reason, never a token or a key.
     ///
     /// ```
@@ -281,7 +280,7 @@ impl Verifier {
     /// // No credential reaches a private container but through the platform's edge.
     /// let headers = http::HeaderMap::new();
     /// let access = verifier.authorize(&headers, &Policy::new().platform_iam(true));
-    /// assert_eq!(access.unwrap(), Access::Platform);
+    /// assert_eq!(access.unwrap(), Access::PlatformIam);
     /// # Ok::<(), scw_private::ConfigError>(())
     /// ```
     pub fn authorize<H>(&self, headers: &H, policy: &Policy) -> Result<Access, Rejection>
@@ -302,7 +301,13 @@ impl Verifier {
         let platform = self.platform();
         let privacy = platform.privacy();
         if policy.public_if_env && privacy == Privacy::Public {
-            return Ok(Access::PublicContainer);
+            // Anonymous only when nothing was sent (the rule `OptionalClaims` follows): a
+            // token that was sent is verified in full, so a valid one's claims reach the
+            // handler and a forged one is refused rather than let in as anonymous.
+            return match self.credential(headers, policy)? {
+                Credential::Nothing => Ok(Access::PublicContainer),
+                credential => self.verify(credential.token()?, policy).map(Access::Token),
+            };
         }
         if policy.platform_iam && privacy == Privacy::Private {
             // The platform's edge authenticated this call before it got here; only a JWT it
@@ -311,7 +316,7 @@ impl Verifier {
                 Credential::Token(token) => self.verify(token, policy).map(Access::Token),
                 Credential::IamKey | Credential::Nothing => {
                     log::trusted_platform();
-                    Ok(Access::Platform)
+                    Ok(Access::PlatformIam)
                 }
             };
         }

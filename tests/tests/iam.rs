@@ -274,6 +274,7 @@ async fn scw_public_is_true_or_false_and_anything_else_trusts_nothing() {
         (Some("true!"), None),
     ];
     let token = Token::Namespace.value().unwrap();
+    let forged = Token::Bad.value().unwrap();
     let missing = Expect::Refused(401, "missing_token");
     let before = logs_text(logs)
         .matches("is neither `true` nor `false`")
@@ -306,20 +307,28 @@ async fn scw_public_is_true_or_false_and_anything_else_trusts_nothing() {
             check(&response, platform, &format!("{context}, platform_iam"));
             let response = http_get(addr, public_path, &[]).await;
             check(&response, public, &format!("{context}, public_if_env"));
-            // A JWT is verified in full, unless a public container's `public_if_env` route
-            // lets everyone in without reading it.
+            // A credential that is sent is judged in full on every route, whatever
+            // `SCW_PUBLIC` says: a valid JWT's claims reach the handler (never dropped as
+            // anonymous), a forged one and an IAM key alone are refused. Only a request that
+            // carries nothing is let in as anonymous on a public container.
             let headers = [("X-Auth-Token", token.as_str())];
             let with_token = |path| http_get(addr, path, &headers);
+            for path in [platform_path, public_path] {
+                let context = format!("{context}, {path} with a JWT");
+                check(&with_token(path).await, Expect::Ok("namespace"), &context);
+            }
+            let forged = [("X-Auth-Token", forged.as_str())];
             check(
-                &with_token(platform_path).await,
-                Expect::Ok("namespace"),
-                &context,
+                &http_get(addr, public_path, &forged).await,
+                Expect::Refused(401, "invalid_token"),
+                &format!("{context}, public_if_env with a forged JWT"),
             );
-            let public_with_token = match public {
-                Expect::Ok(_) => public,
-                Expect::Refused(..) => Expect::Ok("namespace"),
-            };
-            check(&with_token(public_path).await, public_with_token, &context);
+            let iam_key = [("X-Auth-Token", IAM_KEY)];
+            check(
+                &http_get(addr, public_path, &iam_key).await,
+                Expect::Refused(401, "invalid_token"),
+                &format!("{context}, public_if_env with an IAM key alone"),
+            );
         }
     }
     // Each unusable value was logged at error level once, when its verifier loaded, however

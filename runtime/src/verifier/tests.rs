@@ -232,6 +232,29 @@ fn public_if_env_lets_requests_through_only_when_public() {
             .kind(),
         RejectionKind::MissingCredentials
     );
+    // A token that is sent is never dropped: a valid one's claims come through, a forged or
+    // out-of-scope one is refused, on a public container as on a private one.
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    for public in [true, false] {
+        let access = build(public).authorize(&bearer(&token), &policy).unwrap();
+        assert_eq!(access.claims().unwrap().kind(), TokenKind::Namespace);
+        let forged = format!("{token}x");
+        assert_eq!(
+            build(public)
+                .authorize(&bearer(&forged), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::InvalidToken
+        );
+        let elsewhere = sign(&json!({"application_claim": [{"namespace_id": "ns-2"}]}));
+        assert_eq!(
+            build(public)
+                .authorize(&bearer(&elsewhere), &policy)
+                .unwrap_err()
+                .kind(),
+            RejectionKind::InsufficientScope
+        );
+    }
 }
 
 const IAM_KEY: &str = "3f1e6c2a-9b4d-4e8f-a1b2-c3d4e5f60718";
@@ -288,7 +311,10 @@ fn platform_iam_trusts_the_edge_only_on_a_private_container() {
     let private = builder().public(false).build().unwrap();
     // No JWT: let through on the platform's word, with or without the IAM key.
     for untokened in [headers(&[]), headers(&[("x-auth-token", IAM_KEY)])] {
-        assert_eq!(private.authorize(&untokened, &policy), Ok(Access::Platform));
+        assert_eq!(
+            private.authorize(&untokened, &policy),
+            Ok(Access::PlatformIam)
+        );
     }
     // A JWT is verified in full; a bad one, or a malformed header, is refused.
     assert!(
@@ -354,11 +380,11 @@ fn platform_iam_needs_no_key_for_the_platform_s_word_but_a_jwt_still_does() {
     let policy = Policy::new().platform_iam(true);
     assert_eq!(
         keyless.authorize(&headers(&[("x-auth-token", IAM_KEY)]), &policy),
-        Ok(Access::Platform)
+        Ok(Access::PlatformIam)
     );
     assert_eq!(
         keyless.authorize(&headers(&[]), &policy),
-        Ok(Access::Platform)
+        Ok(Access::PlatformIam)
     );
     let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
     assert_eq!(
@@ -625,23 +651,41 @@ fn a_maximum_token_age_is_checked_on_every_request_cached_or_not() {
 }
 
 #[test]
-fn a_public_container_needs_no_key_for_public_if_env_routes_only() {
+fn a_public_container_lets_in_what_carries_nothing_and_judges_what_carries_a_token() {
     let keyless_public = Verifier::from_variables(|name| match name {
         "SCW_PUBLIC" => Some("true".into()),
         _ => None,
     });
     assert!(keyless_public.is_public());
-    // A `public_if_env` route needs nothing here: every request is let through.
+    let public_if_env = Policy::new().public_if_env(true);
+    // A request that carries nothing needs no key: it is let in as anonymous.
     assert_eq!(
-        keyless_public.preflight(&Policy::new().public_if_env(true)),
-        Ok(())
-    );
-    assert_eq!(
-        keyless_public.authorize(&HeaderMap::new(), &Policy::new().public_if_env(true)),
+        keyless_public.authorize(&HeaderMap::new(), &public_if_env),
         Ok(Access::PublicContainer)
     );
-    // Every other route needs the key.
-    for policy in [Policy::new(), Policy::new().platform_iam(true)] {
+    // A token that is sent is verified, so without a key it is a misconfiguration, never
+    // anonymous; an IAM key alone is refused as on any route.
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    assert_eq!(
+        keyless_public
+            .authorize(&headers(&[("x-auth-token", &token)]), &public_if_env)
+            .unwrap_err()
+            .reason(),
+        Reason::Misconfigured
+    );
+    assert_eq!(
+        keyless_public
+            .authorize(&headers(&[("x-auth-token", IAM_KEY)]), &public_if_env)
+            .unwrap_err()
+            .reason(),
+        Reason::IamKey
+    );
+    // Every route needs the key, `public_if_env` ones too: they verify the tokens they get.
+    for policy in [
+        Policy::new(),
+        Policy::new().platform_iam(true),
+        public_if_env,
+    ] {
         assert!(matches!(
             keyless_public.preflight(&policy),
             Err(ConfigError::Key {
