@@ -85,7 +85,7 @@ fn main() -> std::io::Result<()> {
         .client_request_timeout(examples::HEADER_READ_TIMEOUT)
         .keep_alive(examples::HEADER_READ_TIMEOUT)
         .bind(examples::listen_addr())?;
-        examples::announce(&mode, "actix example", server.addrs()[0]);
+        examples::announce(&mode, "actix example", server.addrs()[0], &[]);
         server.run().await
     })
 }

@@ -35,6 +35,23 @@ fn caller(request: &Request<Incoming>) -> Value {
 }
 
 /// A route answering who called, behind `layer`.
+// The routes' policies. The layer protects them, not the attribute, so
+// `Verifier::preflight_handlers` cannot see them: `announce` checks them by list, one per
+// protected route (`/echo` is `PRIVATE`).
+const PRIVATE: Policy = Policy::new();
+const CONTAINER_ONLY: Policy = Policy::new().scope(Scope::ContainerToken);
+const NAMESPACE_ONLY: Policy = Policy::new().scope(Scope::NamespaceToken);
+const MAYBE_PUBLIC: Policy = Policy::new().public_if_env(true);
+const PLATFORM_IAM: Policy = Policy::new().platform_iam(true);
+const LAYER_POLICIES: [Policy; 6] = [
+    PRIVATE,
+    CONTAINER_ONLY,
+    NAMESPACE_ONLY,
+    MAYBE_PUBLIC,
+    PLATFORM_IAM,
+    PRIVATE,
+];
+
 fn protected(layer: ScwPrivateLayer) -> Route {
     let handler = service_fn(|request: Request<Incoming>| async move {
         Ok::<_, Infallible>(json_response(StatusCode::OK, &caller(&request)))
@@ -50,7 +67,7 @@ fn platform_iam() -> Route {
         let body = access.map_or(json!({"kind": "unknown"}), examples::platform_iam_caller);
         Ok::<_, Infallible>(json_response(StatusCode::OK, &body))
     });
-    BoxCloneSyncService::new(ScwPrivateLayer::new(Policy::new().platform_iam(true)).layer(handler))
+    BoxCloneSyncService::new(ScwPrivateLayer::new(PLATFORM_IAM).layer(handler))
 }
 
 fn echo() -> Route {
@@ -72,7 +89,7 @@ fn echo() -> Route {
             ),
         })
     });
-    BoxCloneSyncService::new(ScwPrivateLayer::new(Policy::new()).layer(handler))
+    BoxCloneSyncService::new(ScwPrivateLayer::new(PRIVATE).layer(handler))
 }
 
 #[derive(Clone)]
@@ -88,14 +105,10 @@ struct Routes {
 impl Routes {
     fn new() -> Self {
         Self {
-            private: protected(ScwPrivateLayer::new(Policy::new())),
-            container_only: protected(ScwPrivateLayer::new(
-                Policy::new().scope(Scope::ContainerToken),
-            )),
-            namespace_only: protected(ScwPrivateLayer::new(
-                Policy::new().scope(Scope::NamespaceToken),
-            )),
-            maybe_public: protected(ScwPrivateLayer::new(Policy::new().public_if_env(true))),
+            private: protected(ScwPrivateLayer::new(PRIVATE)),
+            container_only: protected(ScwPrivateLayer::new(CONTAINER_ONLY)),
+            namespace_only: protected(ScwPrivateLayer::new(NAMESPACE_ONLY)),
+            maybe_public: protected(ScwPrivateLayer::new(MAYBE_PUBLIC)),
             platform_iam: platform_iam(),
             echo: echo(),
         }
@@ -138,6 +151,7 @@ fn main() {
             &mode,
             "hyper example",
             listener.local_addr().expect("a bound address"),
+            &LAYER_POLICIES,
         );
         let routes = Routes::new();
         let service = service_fn(move |request| routes.clone().handle(request));

@@ -89,6 +89,7 @@ fn main() {
             &mode,
             "quickstart (axum)",
             listener.local_addr().expect("a bound address"),
+            &[],
         );
         examples::serve(listener, app).await;
     });

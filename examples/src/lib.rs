@@ -150,19 +150,38 @@ pub fn listen_addr() -> SocketAddr {
     SocketAddr::from((host, port))
 }
 
-/// Says what the process is doing. In development mode, prints tokens and `curl` commands;
-/// on the platform, checks the configuration and prints no secret.
-pub fn announce(mode: &Mode, name: &str, bound: SocketAddr) {
+/// Checks every protected route before the banner: the binary's `#[scw_private]` handlers,
+/// then `layer_policies`. How many were checked, or the first problem.
+fn preflight(layer_policies: &[Policy]) -> Result<usize, String> {
+    let verifier = Verifier::global();
+    let handlers = verifier
+        .preflight_handlers()
+        .map_err(|problem| problem.to_string())?;
+    verifier
+        .preflight_all(layer_policies)
+        .map_err(|problem| format!("a route protected by the tower layer: {problem}"))?;
+    Ok(handlers + layer_policies.len())
+}
+
+/// Says what the process is doing: where it listens, then the verdict over every protected
+/// route (every `#[scw_private]` handler of the binary, and `layer_policies`, the policies of
+/// routes the tower layer protects). In development mode, prints tokens and `curl` commands;
+/// on the platform, prints no secret.
+///
+/// The examples serve even when the verdict is bad (their 500s are part of what they show);
+/// a real service would refuse to start instead, as `examples/function`'s server does.
+pub fn announce(mode: &Mode, name: &str, bound: SocketAddr, layer_policies: &[Policy]) {
     println!("{name} listening on http://{bound}");
+    match preflight(layer_policies) {
+        Ok(routes) => println!("protection: ok, {routes} protected routes checked"),
+        Err(problem) => {
+            tracing::error!(%problem, "misconfigured: protected routes answer 500 until this is fixed");
+            println!("protection: MISCONFIGURED, protected routes answer 500: {problem}");
+        }
+    }
     let base = format!("http://127.0.0.1:{}", bound.port());
     match mode {
         Mode::Platform => {
-            match Verifier::global().preflight(&Policy::new()) {
-                Ok(()) => tracing::info!("protecting routes with the platform's key and ids"),
-                Err(problem) => {
-                    tracing::error!(%problem, "misconfigured: protected routes will answer 500 until this is fixed");
-                }
-            }
             println!(
                 "try: curl -i {base}/  (and the protected routes with -H \"X-Auth-Token: $TOKEN\")"
             );

@@ -97,6 +97,9 @@ fn spawn(name: &str, env: &[(&str, &str)], lines: usize) -> Running {
         reader.read_line(&mut line).unwrap();
         stdout.push(line);
     }
+    // Keep reading what follows, so a banner longer than the lines asked for never meets a
+    // closed pipe (the example would die on `EPIPE`).
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     Running {
         child,
         port,
@@ -105,14 +108,14 @@ fn spawn(name: &str, env: &[(&str, &str)], lines: usize) -> Running {
     }
 }
 
-/// The lines printed in development mode after the first: the intro, the tokens, one command
+/// The lines printed in development mode after the first: the verdict, the intro, the tokens, one command
 /// per route and kind of token, and blank lines between.
 fn dev_banner_lines() -> usize {
     let commands: usize = ROUTES
         .iter()
         .map(|(_, path, _)| if *path == "/" { 1 } else { 3 })
         .sum();
-    1 + 4 + 1 + 2 + 1 + commands + 1
+    1 + 1 + 4 + 1 + 2 + 1 + commands + 1
 }
 
 /// The status of a `GET` carrying `token` in `X-Auth-Token`.
@@ -208,7 +211,11 @@ fn development_mode_prints_commands_that_work_as_printed() {
             .filter(|line| line.starts_with("curl "))
             .map(|line| parse_curl(line, &vars))
             .collect();
-        assert_eq!(commands.len(), dev_banner_lines() - 10, "{name}");
+        assert_eq!(commands.len(), dev_banner_lines() - 11, "{name}");
+        assert!(
+            banner.contains("protection: ok, 6 protected routes checked"),
+            "{name}: {banner}"
+        );
         for curl in &commands {
             let headers: Vec<(&str, &str)> = curl
                 .headers
@@ -278,6 +285,12 @@ fn platform_mode_takes_the_environment_and_prints_no_secret() {
         assert!(
             !banner.contains("eyJ") && !banner.contains("BEGIN") && !banner.contains("DEVELOPMENT"),
             "{banner}"
+        );
+        // Every protected route checked before serving: six in each example, found by the
+        // attribute's record (quickstart, actix) or listed for the layer (hyper).
+        assert!(
+            banner.contains("protection: ok, 6 protected routes checked"),
+            "{name}: {banner}"
         );
 
         let port = running.port;
@@ -372,6 +385,34 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
                 && log.contains("not a PEM key"),
             "{name}: {log}"
         );
+        // The banner's verdict covers every protected route, and never says "ok" beside an
+        // error.
+        let verdict = running.stdout.join("");
+        assert!(
+            verdict.contains("protection: MISCONFIGURED") && verdict.contains("not a PEM key"),
+            "{name}: {verdict}"
+        );
+        assert!(!verdict.contains("protection: ok"), "{name}: {verdict}");
+
+        // An unusable `SCW_PUBLIC` breaks the `public_if_env` and `platform_iam` routes only,
+        // and the verdict says so, though the key and ids are fine.
+        let public = keys.public_pem();
+        let running = spawn(
+            name,
+            &[
+                ("SCW_PUBLIC_KEY", public.as_str()),
+                ("SCW_NAMESPACE_ID", NS),
+                ("SCW_APPLICATION_ID", CT),
+                ("SCW_PUBLIC", "garbage"),
+            ],
+            1,
+        );
+        let verdict = running.stdout.join("");
+        assert!(
+            verdict.contains("protection: MISCONFIGURED") && verdict.contains("`SCW_PUBLIC`"),
+            "{name}: {verdict}"
+        );
+        assert_eq!(status(running.port, "/private", &token), 200, "{name}");
 
         // On the platform (`SCW_PUBLIC` is always set there) a missing key is no development mode.
         let running = spawn(
@@ -384,10 +425,16 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
             1,
         );
         assert!(!running.stdout.join("").contains("DEVELOPMENT"), "{name}");
+        assert!(
+            running
+                .stdout
+                .join("")
+                .contains("protection: MISCONFIGURED"),
+            "{name}"
+        );
         assert_eq!(status(running.port, "/private", &token), 500, "{name}");
 
         // The key is fine but the container id is missing: only what needs it fails.
-        let public = keys.public_pem();
         let running = spawn(
             name,
             &[

@@ -22,9 +22,15 @@
 //!         ::scw_private::__private::Reply::Default(self)   // or `on_reject`'s response
 //!     }
 //! }
-//! const _: () = {   // a compile error that names the feature when no framework is enabled
+//! const _: () = {
+//!     // a compile error that names the feature when no framework is enabled
 //!     fn __scw_requires_a_framework<T: ::scw_private::__private::FrameworkEnabled>() {}
 //!     let _ = __scw_requires_a_framework::<()>;
+//!     // the handler, recorded for `Verifier::preflight_handlers`
+//!     #[::scw_private::__private::linkme::distributed_slice(::scw_private::__private::PROTECTED_HANDLERS)]
+//!     #[linkme(crate = ::scw_private::__private::linkme)]
+//!     static __SCW_HANDLER: ::scw_private::__private::ProtectedHandler =
+//!         ::scw_private::__private::ProtectedHandler::__new("handler", ::core::module_path!(), ..::POLICY);
 //! };
 //! pub async fn handler(
 //!     _: ::scw_private::__private::Guard<__scw_private_handler>,
@@ -151,6 +157,8 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
     };
     let vis = &function.vis;
     let requires_framework = format_ident!("__scw_requires_a_framework", span = Span::mixed_site());
+    let record = format_ident!("__SCW_HANDLER", span = Span::mixed_site());
+    let name = function.sig.ident.to_string();
     let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
     function.sig.inputs.insert(0, guard);
     quote! {
@@ -171,6 +179,15 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         const _: () = {
             fn #requires_framework<T: #krate::__private::FrameworkEnabled>() {}
             let _ = #requires_framework::<()>;
+
+            #[#krate::__private::linkme::distributed_slice(#krate::__private::PROTECTED_HANDLERS)]
+            #[linkme(crate = #krate::__private::linkme)]
+            static #record: #krate::__private::ProtectedHandler =
+                #krate::__private::ProtectedHandler::__new(
+                    #name,
+                    ::core::module_path!(),
+                    <#policy_type as #krate::__private::HandlerPolicy>::POLICY,
+                );
         };
 
         #function

@@ -112,6 +112,7 @@ mod config;
 mod crypto;
 mod der;
 mod extract;
+mod handlers;
 #[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
 mod handoff;
 mod key;
@@ -148,6 +149,7 @@ pub use crate::builder::VerifierBuilder;
 pub use crate::claims::{Claims, TokenKind};
 pub use crate::config::{ConfigError, Origin};
 pub use crate::extract::RequestHeaders;
+pub use crate::handlers::{PreflightError, ProtectedHandler};
 pub use crate::key::{KeyError, PublicKey};
 pub use crate::policy::Policy;
 pub use crate::rejection::{Reason, Rejection, RejectionKind};

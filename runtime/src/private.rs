@@ -3,8 +3,16 @@
 use std::marker::PhantomData;
 
 use crate::Rejection;
+pub use crate::handlers::ProtectedHandler;
 pub use crate::policy::Policy;
 pub use crate::scope::Scope;
+/// The distributed-slice macro, named by expansions through this path so that users never
+/// add linkme themselves.
+pub use linkme;
+
+/// Every `#[scw_private]` handler of the program: each expansion adds its own element.
+#[linkme::distributed_slice]
+pub static PROTECTED_HANDLERS: [ProtectedHandler];
 
 /// The fixed requirements of one protected handler, implemented by a type the macro generates.
 pub trait HandlerPolicy: 'static {

@@ -15,6 +15,7 @@ use crate::cache::TokenCache;
 use crate::claims::Claims;
 use crate::config::ConfigError;
 use crate::extract::{self, Credential, RequestHeaders};
+use crate::handlers::{PreflightError, ProtectedHandler};
 use crate::key::PublicKey;
 use crate::log;
 use crate::platform::{self, Platform, Privacy};
@@ -258,6 +259,38 @@ impl Verifier {
         policies
             .into_iter()
             .try_for_each(|policy| self.preflight(policy))
+    }
+
+    /// [`preflight`](Self::preflight) for every `#[scw_private]` handler of the program, in
+    /// every crate linked into it ([`ProtectedHandler::all`]), as one call before the server
+    /// binds its port. Returns how many handlers were checked, or the first that cannot be
+    /// served, with the variable at fault and the fix.
+    ///
+    /// The platform marks a container ready when it listens, and keeps the previous revision
+    /// serving while a new one never does: refusing to start on an error here turns a
+    /// misconfiguration into a failed deploy instead of a revision that answers 500 to every
+    /// protected call. Routes protected by the tower layer or by extractors alone carry no
+    /// attribute: add their policies with [`preflight_all`](Self::preflight_all).
+    ///
+    /// ```no_run
+    /// use scw_private::Verifier;
+    ///
+    /// match Verifier::global().preflight_handlers() {
+    ///     Ok(count) => eprintln!("{count} protected handlers ready"),
+    ///     Err(problem) => {
+    ///         eprintln!("not starting: {problem}");
+    ///         std::process::exit(1);
+    ///     }
+    /// }
+    /// // bind the port and serve
+    /// ```
+    pub fn preflight_handlers(&self) -> Result<usize, PreflightError> {
+        let handlers = ProtectedHandler::all();
+        for handler in handlers {
+            self.preflight(handler.policy())
+                .map_err(|error| PreflightError::new(*handler, error))?;
+        }
+        Ok(handlers.len())
     }
 
     /// Whether the platform says the container is public (`SCW_PUBLIC=true`).

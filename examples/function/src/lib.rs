@@ -14,11 +14,7 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use scw_private::{Claims, Policy, Scope, scw_private};
-
-/// The policy of [`handler`] (`#[scw_private(container)]`), for [`scw_private::Verifier::preflight_all`]
-/// before a local server binds.
-pub const POLICY: Policy = Policy::new().scope(Scope::ContainerToken);
+use scw_private::{Claims, scw_private};
 
 /// Answers who called, in JSON; only a token for this very function gets here.
 #[scw_private(container)]

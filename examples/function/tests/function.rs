@@ -145,6 +145,8 @@ fn the_local_server_refuses_to_start_on_a_bad_configuration() {
         };
         assert_eq!(status.code(), Some(1), "{stderr}");
         assert!(stderr.contains("not starting: "), "{stderr}");
+        // Found without a list, in the library crate the binary links: the attribute's record.
+        assert!(stderr.contains("handler `function::"), "{stderr}");
         assert!(stderr.contains(message), "{stderr}");
         assert!(!stderr.contains("listening"), "{stderr}");
     }

@@ -22,7 +22,8 @@ async fn main() {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    if let Err(problem) = Verifier::global().preflight_all(&[function::POLICY]) {
+    // Every `#[scw_private]` handler of the binary, found without a list.
+    if let Err(problem) = Verifier::global().preflight_handlers() {
         eprintln!("not starting: {problem}");
         std::process::exit(1);
     }
