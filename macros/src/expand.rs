@@ -10,36 +10,48 @@
 //! Output:
 //!
 //! ```text
-//! #[doc(hidden)]
-//! #[allow(non_camel_case_types)]
-//! pub struct __scw_private_handler;
-//! impl ::scw_private::__private::HandlerPolicy for __scw_private_handler {
-//!     const POLICY: ::scw_private::__private::Policy =
-//!         ::scw_private::__private::Policy::new().scope(::scw_private::__private::Scope::ContainerToken);
-//! }
-//! impl ::scw_private::__private::RenderRejection<__scw_private_handler> for ::scw_private::Rejection {
-//!     fn render(self) -> ::scw_private::__private::Reply {
-//!         ::scw_private::__private::Reply::Default(self)   // or `on_reject`'s response
-//!     }
-//! }
-//! const _: () = {
-//!     // a compile error that names the feature when no framework is enabled
-//!     fn __scw_requires_a_framework<T: ::scw_private::__private::FrameworkEnabled>() {}
-//!     let _ = __scw_requires_a_framework::<()>;
+//! pub async fn handler(
+//!     _: ::scw_private::__private::Guard<::scw_private::__private::Flags<1, false, false>>,
+//!     Path(id): Path<u32>,
+//! ) -> impl IntoResponse {
+//!     const _: () = {   // a compile error that names the feature when no framework is enabled
+//!         fn __scw_requires_a_framework<T: ::scw_private::__private::FrameworkEnabled>() {}
+//!         let _ = __scw_requires_a_framework::<()>;
+//!     };
 //!     // the handler, recorded for `Verifier::preflight_handlers`
 //!     #[::scw_private::__private::linkme::distributed_slice(::scw_private::__private::PROTECTED_HANDLERS)]
 //!     #[linkme(crate = ::scw_private::__private::linkme)]
 //!     static __SCW_HANDLER: ::scw_private::__private::ProtectedHandler =
 //!         ::scw_private::__private::ProtectedHandler::__new("handler", ::core::module_path!(), ..::POLICY);
-//! };
-//! pub async fn handler(
-//!     _: ::scw_private::__private::Guard<__scw_private_handler>,
-//!     Path(id): Path<u32>,
-//! ) -> impl IntoResponse { ... }
+//!     { ... }   // the body as written
+//! }
 //! ```
 //!
 //! The guard is an extractor that runs first, so a refused request never reaches the other
-//! extractors (nor its body). The policy is a type because extractors take no arguments.
+//! extractors (nor its body). Its type parameter is the policy, because extractors take no
+//! arguments. A policy of flags (`container`, `namespace`, `public_if_env`, `platform_iam`)
+//! is the runtime's `Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>`, so nothing goes beside the
+//! handler and it may be an associated function in an `impl` block. A policy that names a
+//! string (`namespace_id`, `container_id`, `header`) or a function (`on_reject`) cannot be a
+//! const generic: it gets a type of its own beside the handler, which must then be a free
+//! function:
+//!
+//! ```text
+//! #[doc(hidden)]
+//! #[allow(non_camel_case_types)]
+//! pub struct __scw_private_handler;
+//! const _: () = {
+//!     impl ::scw_private::__private::HandlerPolicy for __scw_private_handler {
+//!         const POLICY: ::scw_private::__private::Policy =
+//!             ::scw_private::__private::Policy::new().header("X-Token");
+//!     }
+//!     impl ::scw_private::__private::RenderRejection<__scw_private_handler> for ::scw_private::Rejection {
+//!         fn render(self) -> ::scw_private::__private::Reply {
+//!             ::scw_private::__private::Reply::Default(self)   // or `on_reject`'s response
+//!         }
+//!     }
+//! };
+//! ```
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -142,12 +154,82 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         Some((_, path)) => path.to_token_stream(),
         None => quote!(::scw_private),
     };
+    // The policy is the guard's type parameter, since extractors take no arguments.
+    let (policy_type, beside) = match flags(args, &krate) {
+        // A type the runtime defines: nothing goes beside the handler, so the handler may
+        // also be an associated function in an `impl` block.
+        Some(flags) => (flags, TokenStream::new()),
+        None => own_policy_type(args, &krate, &function),
+    };
+    let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
+    function.sig.inputs.insert(0, guard);
+
+    // In the body, where items are allowed whatever surrounds the handler: the compile error
+    // that names the feature when no framework is enabled, and the handler's record.
+    let requires_framework = format_ident!("__scw_requires_a_framework", span = Span::mixed_site());
+    let record = format_ident!("__SCW_HANDLER", span = Span::mixed_site());
+    let name = function.sig.ident.to_string();
+    let body = &function.body;
+    let body = quote_spanned! {body.span()=> {
+        const _: () = {
+            fn #requires_framework<T: #krate::__private::FrameworkEnabled>() {}
+            let _ = #requires_framework::<()>;
+        };
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::PROTECTED_HANDLERS)]
+        #[linkme(crate = #krate::__private::linkme)]
+        static #record: #krate::__private::ProtectedHandler =
+            #krate::__private::ProtectedHandler::__new(
+                #name,
+                ::core::module_path!(),
+                <#policy_type as #krate::__private::HandlerPolicy>::POLICY,
+            );
+        #body
+    }};
+    function.body = Group::new(proc_macro2::Delimiter::Brace, body);
+    quote! {
+        #beside
+        #function
+    }
+}
+
+/// The runtime's `Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>` for a policy that names no
+/// string and no function, or `None`.
+fn flags(args: &Args, krate: &TokenStream) -> Option<TokenStream> {
+    if args.namespace_id.is_some()
+        || args.container_id.is_some()
+        || args.header.is_some()
+        || args.on_reject.is_some()
+    {
+        return None;
+    }
+    // The codes of `__private::Flags`.
+    let scope: u8 = if args.container.is_some() {
+        1
+    } else if args.namespace.is_some() {
+        2
+    } else {
+        0
+    };
+    let scope = proc_macro2::Literal::u8_unsuffixed(scope);
+    let public_if_env = args.public_if_env.is_some();
+    let platform_iam = args.platform_iam.is_some();
+    Some(quote!(#krate::__private::Flags<#scope, #public_if_env, #platform_iam>))
+}
+
+/// A policy that names strings or an `on_reject` function gets a type of its own beside the
+/// handler (which must then be a free function): the type and, in an anonymous `const`, its
+/// policy and how it renders a refusal.
+fn own_policy_type(
+    args: &Args,
+    krate: &TokenStream,
+    function: &Function,
+) -> (TokenStream, TokenStream) {
     let policy_type = format_ident!(
         "__scw_private_{}",
         function.sig.ident,
         span = Span::mixed_site()
     );
-    let policy = policy(args, &krate);
+    let policy = policy(args, krate);
     let render = match &args.on_reject {
         // Spanned on the user's path so a wrong signature is reported there.
         Some((_, path)) => {
@@ -156,42 +238,24 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         None => quote!(#krate::__private::Reply::Default(self)),
     };
     let vis = &function.vis;
-    let requires_framework = format_ident!("__scw_requires_a_framework", span = Span::mixed_site());
-    let record = format_ident!("__SCW_HANDLER", span = Span::mixed_site());
-    let name = function.sig.ident.to_string();
-    let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
-    function.sig.inputs.insert(0, guard);
-    quote! {
+    let beside = quote! {
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #vis struct #policy_type;
 
-        impl #krate::__private::HandlerPolicy for #policy_type {
-            const POLICY: #krate::__private::Policy = #policy;
-        }
-
-        impl #krate::__private::RenderRejection<#policy_type> for #krate::Rejection {
-            fn render(self) -> #krate::__private::Reply {
-                #render
-            }
-        }
-
         const _: () = {
-            fn #requires_framework<T: #krate::__private::FrameworkEnabled>() {}
-            let _ = #requires_framework::<()>;
+            impl #krate::__private::HandlerPolicy for #policy_type {
+                const POLICY: #krate::__private::Policy = #policy;
+            }
 
-            #[#krate::__private::linkme::distributed_slice(#krate::__private::PROTECTED_HANDLERS)]
-            #[linkme(crate = #krate::__private::linkme)]
-            static #record: #krate::__private::ProtectedHandler =
-                #krate::__private::ProtectedHandler::__new(
-                    #name,
-                    ::core::module_path!(),
-                    <#policy_type as #krate::__private::HandlerPolicy>::POLICY,
-                );
+            impl #krate::__private::RenderRejection<#policy_type> for #krate::Rejection {
+                fn render(self) -> #krate::__private::Reply {
+                    #render
+                }
+            }
         };
-
-        #function
-    }
+    };
+    (policy_type.into_token_stream(), beside)
 }
 
 fn policy(args: &Args, krate: &TokenStream) -> TokenStream {
@@ -243,11 +307,57 @@ mod tests {
             "container",
             "/// Docs.\n#[inline] pub async fn h<T: Clone>(x: T) -> u8 where T: Send { 1 }",
         );
-        assert!(out.contains("pub struct __scw_private_h"), "{out}");
-        assert!(out.contains("Scope :: ContainerToken"), "{out}");
-        assert!(out.contains("pub async fn h < T : Clone > (_ : :: scw_private :: __private :: Guard < __scw_private_h > , x : T) -> u8 where T : Send"), "{out}");
+        assert!(out.contains("pub async fn h < T : Clone > (_ : :: scw_private :: __private :: Guard < :: scw_private :: __private :: Flags < 1 , false , false > > , x : T) -> u8 where T : Send"), "{out}");
         assert!(
             out.contains("# [doc = \" Docs.\"]") && out.contains("# [inline]"),
+            "{out}"
+        );
+        // The record and the framework check are in the body, before the body as written.
+        assert!(out.contains("static __SCW_HANDLER"), "{out}");
+        assert!(
+            out.contains("__new (\"h\" , :: core :: module_path ! ()"),
+            "{out}"
+        );
+        assert!(out.ends_with("{ 1 } } }"), "{out}");
+    }
+
+    #[test]
+    fn a_policy_of_flags_is_the_runtime_s_type_and_puts_nothing_beside_the_handler() {
+        for (args, flags) in [
+            ("", "Flags < 0 , false , false >"),
+            ("container", "Flags < 1 , false , false >"),
+            ("namespace, public_if_env", "Flags < 2 , true , false >"),
+            ("platform_iam", "Flags < 0 , false , true >"),
+        ] {
+            let out = expand_str(args, "async fn h() {}");
+            assert!(out.contains(flags), "{args}: {out}");
+            assert!(out.starts_with("async fn h"), "{args}: {out}");
+            assert!(!out.contains("struct"), "{args}: {out}");
+        }
+    }
+
+    #[test]
+    fn a_policy_that_names_a_string_or_a_function_gets_a_type_of_its_own() {
+        for (args, call) in [
+            ("namespace_id = \"n\"", ". namespace_id (\"n\")"),
+            ("container_id = \"c\"", ". container_id (\"c\")"),
+            ("header = \"X-T\"", ". header (\"X-T\")"),
+            ("on_reject = reject", "reject (self)"),
+        ] {
+            let out = expand_str(args, "pub async fn h() {}");
+            assert!(
+                out.contains("pub struct __scw_private_h ;"),
+                "{args}: {out}"
+            );
+            assert!(out.contains(call), "{args}: {out}");
+            assert!(
+                out.contains("Guard < __scw_private_h >") && !out.contains("Flags"),
+                "{args}: {out}"
+            );
+        }
+        let out = expand_str("container, header = \"X-T\"", "async fn h() {}");
+        assert!(
+            out.contains("Policy :: new () . scope (:: scw_private :: __private :: Scope :: ContainerToken) . header (\"X-T\")"),
             "{out}"
         );
     }

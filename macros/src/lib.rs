@@ -9,7 +9,13 @@ mod validate;
 
 use proc_macro::TokenStream;
 
-/// Protects an async HTTP handler: see the `scw-private` crate for the arguments.
+// No doc comment: rustdoc appends an item's own docs after those of its `#[doc(inline)]`
+// re-export, and `scw_private::scw_private` carries the whole page (arguments, errors,
+// expansion). A sentence here would trail that page.
+#[allow(
+    missing_docs,
+    reason = "documented on its re-export, `scw_private::scw_private`"
+)]
 #[proc_macro_attribute]
 pub fn scw_private(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()

@@ -20,6 +20,34 @@ pub trait HandlerPolicy: 'static {
     const POLICY: Policy;
 }
 
+/// The policy of a handler whose attribute names no string and no function, as a type the
+/// runtime defines: the expansion then puts nothing beside the handler, so it may also be an
+/// associated function in an `impl` block. `SCOPE`: 0 any token, 1 container, 2 namespace.
+pub struct Flags<const SCOPE: u8, const PUBLIC_IF_ENV: bool, const PLATFORM_IAM: bool>;
+
+impl<const SCOPE: u8, const PUBLIC_IF_ENV: bool, const PLATFORM_IAM: bool> HandlerPolicy
+    for Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>
+{
+    const POLICY: Policy = Policy::new()
+        .scope(match SCOPE {
+            0 => Scope::AnyToken,
+            1 => Scope::ContainerToken,
+            2 => Scope::NamespaceToken,
+            // Evaluated at compile time: a code the macro never writes fails the build.
+            _ => panic!("no such scope code"),
+        })
+        .public_if_env(PUBLIC_IF_ENV)
+        .platform_iam(PLATFORM_IAM);
+}
+
+impl<const SCOPE: u8, const PUBLIC_IF_ENV: bool, const PLATFORM_IAM: bool>
+    RenderRejection<Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>> for Rejection
+{
+    fn render(self) -> Reply {
+        Reply::Default(self)
+    }
+}
+
 /// How the handler with policy `P` renders a refusal, implemented by the macro for every
 /// handler: the RFC 6750 response, or the `on_reject` function's.
 ///

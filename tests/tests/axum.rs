@@ -58,6 +58,27 @@ async fn maybe_public(claims: Option<Claims>) -> Json<Value> {
     }
 }
 
+/// Handlers as associated functions, routed as `get(Handlers::any)`: a policy of flags puts
+/// nothing beside the handler, so the attribute works inside an `impl` block.
+struct Handlers;
+
+impl Handlers {
+    #[scw_private]
+    async fn any(claims: Claims) -> Json<Value> {
+        body(&claims)
+    }
+
+    #[scw_private(container)]
+    async fn container(claims: Claims) -> Json<Value> {
+        body(&claims)
+    }
+
+    #[scw_private(namespace)]
+    async fn namespace(claims: Claims) -> Json<Value> {
+        body(&claims)
+    }
+}
+
 fn teapot(rejection: Rejection) -> AxumResponse {
     (
         StatusCode::IM_A_TEAPOT,
@@ -128,6 +149,9 @@ async fn debugged(State(_): State<AppState>, Path(id): Path<u32>) -> String {
 fn router(state: AppState) -> Router {
     Router::new()
         .route("/any", get(any))
+        .route("/associated/any", get(Handlers::any))
+        .route("/associated/container", get(Handlers::container))
+        .route("/associated/namespace", get(Handlers::namespace))
         .route("/container", get(container))
         .route("/namespace", get(namespace))
         .route("/explicit-namespace", get(explicit_namespace))
@@ -155,6 +179,51 @@ async fn every_argument_form_against_every_token_in_both_header_forms() {
     let (addr, _) = app(false).await;
     let checked = check_route_matrix(addr).await;
     assert_eq!(checked, 7 * (10 * 2 + 1));
+}
+
+#[tokio::test]
+async fn associated_functions_answer_as_free_functions_do() {
+    let (addr, _) = app(false).await;
+    let mut checked = 0;
+    for route in [
+        tests::Route::Any,
+        tests::Route::Container,
+        tests::Route::Namespace,
+    ] {
+        let associated = format!("/associated{}", route.path());
+        for token in Token::ALL {
+            let headers: Vec<(&str, String)> = token
+                .value()
+                .map(|value| ("X-Auth-Token", value))
+                .into_iter()
+                .collect();
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let free = http_get(addr, route.path(), &headers).await;
+            let response = http_get(addr, &associated, &headers).await;
+            assert_eq!(
+                response.status,
+                route.expected(token),
+                "{associated} {token:?}"
+            );
+            assert_eq!(
+                (response.status, response.body),
+                (free.status, free.body),
+                "{associated} {token:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * Token::ALL.len());
+    // Recorded like any handler, under the fn's name and module.
+    let recorded = scw_private::ProtectedHandler::all()
+        .iter()
+        .filter(|handler| handler.module_path() == "axum" && handler.name() == "container")
+        .count();
+    assert_eq!(
+        recorded, 2,
+        "the free `container` and `Handlers::container`"
+    );
 }
 
 #[tokio::test]
