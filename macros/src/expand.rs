@@ -161,8 +161,27 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         Some(flags) => (flags, TokenStream::new()),
         None => own_policy_type(args, &krate, &function),
     };
-    let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
-    function.sig.inputs.insert(0, guard);
+    // How the check runs: an extractor in front of the others, or, for a handler that takes
+    // the whole request, at the top of its body, so the signature stays as written.
+    let check = match whole_request(&function.sig) {
+        Some((request, response)) => {
+            let argument = format_ident!("__scw_request", span = Span::mixed_site());
+            let (pat, ty) = (&request.pat, &request.ty);
+            let checked = quote_spanned! {response.span()=>
+                let #pat: #ty = match #krate::__private::check_request::<#policy_type, _>(#argument) {
+                    ::core::result::Result::Ok(request) => request,
+                    ::core::result::Result::Err(refusal) => return refusal,
+                };
+            };
+            function.sig.inputs[0] = parse_quote!(#argument: #ty);
+            checked
+        }
+        None => {
+            let guard: FnArg = parse_quote!(_: #krate::__private::Guard<#policy_type>);
+            function.sig.inputs.insert(0, guard);
+            TokenStream::new()
+        }
+    };
 
     // In the body, where items are allowed whatever surrounds the handler: the compile error
     // that names the feature when no framework is enabled, and the handler's record.
@@ -183,6 +202,7 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
                 ::core::module_path!(),
                 <#policy_type as #krate::__private::HandlerPolicy>::POLICY,
             );
+        #check
         #body
     }};
     function.body = Group::new(proc_macro2::Delimiter::Brace, body);
@@ -190,6 +210,31 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         #beside
         #function
     }
+}
+
+/// The one parameter and the return type of a handler of the Functions runtime's exact shape,
+/// `handler(req: Request) -> Response` (any path to types of those names, axum's in practice),
+/// or `None`. Such a handler may be called directly, `handler(req).await`, by the runtime, so
+/// it must keep its signature.
+fn whole_request(sig: &Signature) -> Option<(&syn::PatType, &syn::Type)> {
+    let named = |ty: &syn::Type, name: &str| match ty {
+        syn::Type::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.ident == name)
+        }
+        _ => false,
+    };
+    let (Some(FnArg::Typed(request)), 1) = (sig.inputs.first(), sig.inputs.len()) else {
+        return None;
+    };
+    let syn::ReturnType::Type(_, response) = &sig.output else {
+        return None;
+    };
+    (named(&request.ty, "Request") && named(response, "Response")).then_some((request, &**response))
 }
 
 /// The runtime's `Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>` for a policy that names no
@@ -319,6 +364,43 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("{ 1 } } }"), "{out}");
+    }
+
+    #[test]
+    fn a_handler_that_takes_the_whole_request_keeps_its_signature_and_is_checked_in_its_body() {
+        for item in [
+            "pub async fn handler(req: Request) -> Response { 1 }",
+            "pub async fn handler(mut req: axum::extract::Request) -> axum::response::Response { 1 }",
+        ] {
+            let out = expand_str("container", item);
+            let (head, body) = out.split_once('{').unwrap();
+            assert!(!head.contains("Guard"), "{out}");
+            assert!(head.contains("(__scw_request :"), "{out}");
+            assert!(
+                body.contains("check_request :: < :: scw_private :: __private :: Flags < 1 , false , false > , _ > (__scw_request)"),
+                "{out}"
+            );
+            assert!(body.contains("Err (refusal) => return refusal"), "{out}");
+            assert!(
+                out.ends_with("{ 1 } } }") || out.ends_with("{ 1 } }"),
+                "{out}"
+            );
+        }
+        // Any other shape gets the guard: more parameters, another return type, no type path.
+        for item in [
+            "async fn h(claims: Claims, req: Request) -> Response {}",
+            "async fn h(req: Request) -> String {}",
+            "async fn h(req: Request) {}",
+            "async fn h(req: Requests) -> Response {}",
+            "async fn h(req: <T as X>::Request) -> Response {}",
+            "async fn h(req: &Request) -> Response {}",
+        ] {
+            let out = expand_str("", item);
+            assert!(
+                out.contains("Guard") && !out.contains("check_request"),
+                "{item}: {out}"
+            );
+        }
     }
 
     #[test]

@@ -47,6 +47,36 @@ where
     }
 }
 
+/// The check of a handler that takes the whole request and answers a response,
+/// `handler(req: Request) -> Response`: the exact shape the Functions runtime calls, which
+/// the attribute keeps by checking inside the body instead of adding an extractor. So a call
+/// `handler(req).await` from code of the runtime's is checked too, and a handler mounted in a
+/// router works as any other. An accepted request carries what the check found in its
+/// extensions, as behind the tower layer: [`Access`], and [`Claims`] when a token let it in.
+#[allow(
+    clippy::result_large_err,
+    reason = "the refusal is the response the handler returns at once; boxing it would allocate for nothing"
+)]
+pub fn check_request<P, B>(
+    mut request: axum::http::Request<B>,
+) -> Result<axum::http::Request<B>, Response>
+where
+    P: HandlerPolicy,
+    Rejection: RenderRejection<P>,
+{
+    let verifier = request
+        .extensions()
+        .get::<Verifier>()
+        .unwrap_or_else(|| Verifier::global());
+    match verifier.authorize(request.headers(), &P::POLICY) {
+        Ok(access) => {
+            handoff::hand_over(request.extensions_mut(), access);
+            Ok(request)
+        }
+        Err(rejection) => Err(render(RenderRejection::<P>::render(rejection))),
+    }
+}
+
 fn render(reply: Reply) -> Response {
     match reply {
         Reply::Default(rejection) => rejection.into_response(),

@@ -27,6 +27,19 @@ pub(crate) enum Found {
     Refused,
 }
 
+/// What an accepted request carries for the handler: the finding, for the extractors (so the
+/// token is not checked again), the [`Access`], and the [`Claims`] when a token let it in,
+/// for code that reads the extensions itself (a handler that takes the whole request, a
+/// service behind the tower layer). axum's: actix-web's extensions are of another type.
+#[cfg(feature = "axum-0_8")]
+pub(crate) fn hand_over(extensions: &mut http::Extensions, access: Access) {
+    if let Some(claims) = access.claims() {
+        extensions.insert(claims.clone());
+    }
+    extensions.insert(Found::Allowed(access.clone()));
+    extensions.insert(access);
+}
+
 /// Without a finding: the request checked now, with the default policy.
 pub(crate) fn check_now<'a, H>(
     verifier: &'a Verifier,

@@ -8,7 +8,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 #[cfg(feature = "axum-0_8")]
-use crate::handoff::Found;
+use crate::handoff;
 use crate::{Policy, Rejection, Verifier};
 
 /// Protects every request to the wrapped service with a [`Policy`], the same options and the
@@ -105,14 +105,18 @@ where
         };
         match verifier.authorize(request.headers(), &self.policy) {
             Ok(access) => {
-                let extensions = request.extensions_mut();
-                if let Some(claims) = access.claims() {
-                    extensions.insert(claims.clone());
-                }
-                // For axum's extractors, so a handler behind the layer is not checked again.
+                // With axum, the finding too, so a handler behind the layer is not checked
+                // again by its extractors.
                 #[cfg(feature = "axum-0_8")]
-                extensions.insert(Found::Allowed(access.clone()));
-                extensions.insert(access);
+                handoff::hand_over(request.extensions_mut(), access);
+                #[cfg(not(feature = "axum-0_8"))]
+                {
+                    let extensions = request.extensions_mut();
+                    if let Some(claims) = access.claims() {
+                        extensions.insert(claims.clone());
+                    }
+                    extensions.insert(access);
+                }
                 ResponseFuture::inner(self.inner.call(request))
             }
             Err(rejection) => ResponseFuture::refused(response(&rejection)),

@@ -3,6 +3,8 @@
 use std::marker::PhantomData;
 
 use crate::Rejection;
+#[cfg(feature = "axum-0_8")]
+pub use crate::axum::check_request;
 pub use crate::handlers::ProtectedHandler;
 pub use crate::policy::Policy;
 pub use crate::scope::Scope;

@@ -59,6 +59,55 @@ async fn the_handler_answers_its_own_tokens_only() {
         .assert_refusal(401, "missing_token");
 }
 
+/// What the runtime may do instead of mounting the handler: call it. The signature is the
+/// platform's exact one, and the check runs inside it.
+#[tokio::test]
+async fn a_direct_call_is_checked_too() {
+    let keys = tests::keys();
+    let verifier = tests::verifier(false);
+    let call = |token: Option<String>| {
+        let mut request = axum::http::Request::builder().uri("/called/directly");
+        if let Some(token) = token {
+            request = request.header("X-Auth-Token", token);
+        }
+        let mut request = request.body(axum::body::Body::empty()).unwrap();
+        request.extensions_mut().insert(verifier.clone());
+        // `handler(req: Request) -> Response`, called as a runtime would.
+        function::handler(request)
+    };
+    let body = |response: axum::response::Response| async move {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+    };
+
+    let response = call(Some(keys.token().container(NS, CT).sign())).await;
+    assert_eq!(response.status(), 200);
+    let answer = body(response).await;
+    assert_eq!(answer["function_id"], CT);
+    assert_eq!(answer["path"], "/called/directly");
+
+    for (token, status, error) in [
+        (None, 401, "missing_token"),
+        (
+            Some(keys.token().container(NS, SIBLING).sign()),
+            403,
+            "insufficient_scope",
+        ),
+        (
+            Some(keys.token().namespace(NS).sign()),
+            403,
+            "insufficient_scope",
+        ),
+        (Some("not-a-jwt".to_owned()), 401, "invalid_token"),
+    ] {
+        let response = call(token).await;
+        assert_eq!(response.status(), status, "{error}");
+        assert_eq!(body(response).await["error"], error);
+    }
+}
+
 /// How a run of the local server ended: it exited (status, standard error), or it printed
 /// that it listens (and was then stopped).
 enum Run {
