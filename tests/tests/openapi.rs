@@ -4,10 +4,11 @@
 //! ones.
 
 use aide::axum::ApiRouter;
-use aide::axum::routing::get;
+use aide::axum::routing::{get, get_with};
 use aide::openapi::OpenApi;
+use scw_private::openapi::aide_0_15::protected;
 use scw_private::openapi::{BEARER, X_AUTH_TOKEN};
-use scw_private::{Access, Claims, OptionalClaims, scw_private};
+use scw_private::{Access, Claims, OptionalClaims, Policy, Scope, scw_private};
 use serde_json::{Value, json};
 use tests::{Token, get as http_get, serve_axum};
 use utoipa::OpenApi as _;
@@ -37,6 +38,16 @@ async fn admin() -> &'static str {
     "admin"
 }
 
+#[scw_private(header = "X-Auth-Token")]
+async fn x_auth_token_only() -> &'static str {
+    "x-auth-token only"
+}
+
+/// No attribute: the extractor checks the request (with the default policy).
+async fn by_extractor(claims: Claims) -> String {
+    format!("{:?}", claims.kind())
+}
+
 async fn public() -> &'static str {
     "public"
 }
@@ -49,6 +60,21 @@ fn aide_app() -> (axum::Router, Value) {
         .api_route("/maybe-public", get(maybe_public))
         .api_route("/platform-iam", get(platform))
         .api_route("/admin", get(admin))
+        .api_route("/x-auth-token-only", get(x_auth_token_only))
+        .api_route(
+            "/by-extractor",
+            get_with(by_extractor, protected(Policy::new())),
+        )
+        .api_route(
+            "/by-layer",
+            get_with(
+                public,
+                protected(Policy::new().scope(Scope::ContainerToken)),
+            )
+            .layer(scw_private::layer::ScwPrivateLayer::new(
+                Policy::new().scope(Scope::ContainerToken),
+            )),
+        )
         .api_route("/public", get(public))
         .finish_api_with(&mut api, scw_private::openapi::aide_0_15::security_schemes)
         .layer(axum::Extension(tests::verifier(false)));
@@ -75,11 +101,18 @@ fn aide_documents_each_protected_operation_with_no_code_of_the_user() {
     assert_declares_the_schemes(&document);
     let operation = |path: &str| document["paths"][path]["get"].clone();
 
-    for path in ["/private", "/container-only", "/platform-iam"] {
+    for path in [
+        "/private",
+        "/container-only",
+        "/platform-iam",
+        "/by-extractor",
+        "/by-layer",
+    ] {
         let op = operation(path);
         assert_eq!(op["security"], schemes(), "{path}: {op}");
-        assert!(op["responses"]["401"].is_object(), "{path}: {op}");
-        assert!(op["responses"]["403"].is_object(), "{path}: {op}");
+        for status in ["400", "401", "403", "500"] {
+            assert!(op["responses"][status].is_object(), "{path} {status}: {op}");
+        }
         assert_eq!(
             op["x-scw-private"]["anonymous_when_public"], false,
             "{path}"
@@ -107,10 +140,27 @@ fn aide_documents_each_protected_operation_with_no_code_of_the_user() {
         "{maybe}"
     );
     assert_eq!(maybe["x-scw-private"]["anonymous_when_public"], true);
-    // A custom header names no declared scheme: no requirement, but the extension says where.
+    // A header of its own requires a scheme for that header, declared with the others: a
+    // protected route is never documented as public.
     let admin = operation("/admin");
-    assert!(admin.get("security").is_none(), "{admin}");
+    assert_eq!(
+        admin["security"],
+        json!([{"scw_header.x-admin-token": []}]),
+        "{admin}"
+    );
     assert_eq!(admin["x-scw-private"]["header"], "X-Admin-Token");
+    let declared = &document["components"]["securitySchemes"]["scw_header.x-admin-token"];
+    assert_eq!(
+        (&declared["type"], &declared["in"], &declared["name"]),
+        (&json!("apiKey"), &json!("header"), &json!("x-admin-token"))
+    );
+    // `header = "X-Auth-Token"` is that header's scheme alone (no Bearer alternative).
+    assert_eq!(
+        operation("/x-auth-token-only")["security"],
+        json!([{ X_AUTH_TOKEN: [] }])
+    );
+    // Every scheme any operation names is declared.
+    assert_every_named_scheme_is_declared(&document);
     // A public operation has no requirement and no extension.
     let public = operation("/public");
     assert!(public.get("security").is_none(), "{public}");
@@ -134,45 +184,82 @@ async fn the_documented_handlers_are_the_protected_ones() {
         .await
         .assert_refusal(403, "insufficient_scope");
     assert_eq!(http_get(addr, "/public", &[]).await.status, 200);
+    // What the document says of the routes without the attribute holds too.
+    for path in ["/admin", "/by-extractor", "/by-layer"] {
+        http_get(addr, path, &[])
+            .await
+            .assert_refusal(401, "missing_token");
+    }
+    let response = http_get(addr, "/admin", &[("X-Admin-Token", &token)]).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    http_get(addr, "/by-layer", &[("X-Auth-Token", &token)])
+        .await
+        .assert_refusal(403, "insufficient_scope");
 }
 
-/// utoipa: the user writes the requirement with the schemes' names; the addon declares them.
+fn assert_every_named_scheme_is_declared(document: &Value) {
+    let declared = &document["components"]["securitySchemes"];
+    let mut named = 0;
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for requirement in operation["security"].as_array().into_iter().flatten() {
+                for name in requirement.as_object().unwrap().keys() {
+                    assert!(declared.get(name).is_some(), "{name} is not declared");
+                    named += 1;
+                }
+            }
+        }
+    }
+    assert!(named > 0);
+}
+
+/// utoipa: the user writes the requirement with the schemes' names, on the protected handler;
+/// the addon declares them and adds the refusals.
 #[utoipa::path(get, path = "/private", security(("scw_x_auth_token" = []), ("scw_bearer" = [])))]
+#[scw_private]
 #[allow(dead_code)]
 async fn utoipa_private() {}
 
-#[utoipa::path(get, path = "/public")]
+#[scw_private(header = "X-Admin-Token")]
+#[utoipa::path(get, path = "/admin", security(("scw_header.x-admin-token" = [])))]
+#[allow(dead_code)]
+async fn utoipa_admin() {}
+
+#[utoipa::path(get, path = "/public", responses((status = 200, description = "always")))]
 #[allow(dead_code)]
 async fn utoipa_public() {}
 
 use scw_private::openapi::utoipa_6::SecuritySchemes;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(utoipa_private, utoipa_public), modifiers(&SecuritySchemes))]
+#[openapi(paths(utoipa_private, utoipa_admin, utoipa_public), modifiers(&SecuritySchemes))]
 struct UtoipaApi;
 
 #[test]
-fn utoipa_declares_the_schemes_its_operations_name() {
+fn utoipa_declares_the_schemes_its_operations_name_and_their_refusals() {
     let document: Value = serde_json::from_str(&UtoipaApi::openapi().to_json().unwrap()).unwrap();
     assert_declares_the_schemes(&document);
+    assert_every_named_scheme_is_declared(&document);
     assert_eq!(
         document["paths"]["/private"]["get"]["security"],
         schemes(),
         "{document}"
     );
-    assert!(
-        document["paths"]["/public"]["get"]
-            .get("security")
-            .is_none()
+    assert_eq!(
+        document["components"]["securitySchemes"]["scw_header.x-admin-token"]["name"],
+        "x-admin-token"
     );
-    // Every scheme an operation names is declared.
-    let declared = &document["components"]["securitySchemes"];
-    for requirement in document["paths"]["/private"]["get"]["security"]
-        .as_array()
-        .unwrap()
-    {
-        for name in requirement.as_object().unwrap().keys() {
-            assert!(declared.get(name).is_some(), "{name} is not declared");
+    for path in ["/private", "/admin"] {
+        let responses = &document["paths"][path]["get"]["responses"];
+        for status in ["400", "401", "403", "500"] {
+            assert!(
+                responses[status].is_object(),
+                "{path} {status}: {responses}"
+            );
         }
     }
+    // A public operation: no requirement, and none of the refusals.
+    let public = &document["paths"]["/public"]["get"];
+    assert!(public.get("security").is_none(), "{public}");
+    assert!(public["responses"].get("401").is_none(), "{public}");
 }

@@ -28,62 +28,134 @@
 //! );
 //! ```
 //!
-//! `Claims`, `OptionalClaims` and `Access` may be taken by any aide handler; they add nothing
-//! to the document themselves. A route protected by the tower layer, or by extractors without
-//! the attribute, declares its requirement with aide's own `TransformOperation` methods; a
-//! policy with a custom `header` gets the extension but no requirement, since the schemes
-//! name the default headers.
+//! A route protected by the tower layer, or by the extractors alone, carries no attribute:
+//! document it in one line with [`protected`] and aide's `*_with` routing functions,
+//! `get_with(handler, protected(policy))`. `Claims`, `OptionalClaims` and `Access` add nothing
+//! to the document themselves.
+//!
+//! A policy that reads its own header (`header = "X-Admin-Token"`) requires a scheme for that
+//! header ([`header_scheme`](super::header_scheme)), which [`security_schemes`] declares with
+//! the others, so the document never calls a protected route public.
 
 use aide::generate::GenContext;
-use aide::openapi::{Operation, Response, SecurityRequirement, SecurityScheme};
+use aide::openapi::{
+    ApiKeyLocation, Operation, ReferenceOr, Response, SecurityRequirement, SecurityScheme,
+    StatusCode,
+};
 use aide::operation::OperationInput;
-use aide::transform::TransformOpenApi;
+use aide::transform::{TransformOpenApi, TransformOperation};
 
 use crate::policy::Policy;
 use crate::private::{Guard, HandlerPolicy};
 use crate::scope::Scope;
 use crate::{Access, Claims, OptionalClaims};
 
-/// Declares the two security schemes ([`X_AUTH_TOKEN`](super::X_AUTH_TOKEN),
-/// [`BEARER`](super::BEARER)): pass it to aide's `finish_api_with`, or call it inside your
+/// Declares the security schemes: [`X_AUTH_TOKEN`](super::X_AUTH_TOKEN),
+/// [`BEARER`](super::BEARER), and one for each other header a documented policy reads. Pass it
+/// to aide's `finish_api_with` (the paths are in the document by then), or call it inside your
 /// own transform.
-pub fn security_schemes(api: TransformOpenApi<'_>) -> TransformOpenApi<'_> {
-    api.security_scheme(
-        super::X_AUTH_TOKEN,
-        SecurityScheme::ApiKey {
-            location: aide::openapi::ApiKeyLocation::Header,
-            name: "X-Auth-Token".to_owned(),
-            description: Some(super::X_AUTH_TOKEN_DESCRIPTION.to_owned()),
-            extensions: Default::default(),
-        },
-    )
-    .security_scheme(
-        super::BEARER,
-        SecurityScheme::Http {
-            scheme: "bearer".to_owned(),
-            bearer_format: Some("JWT".to_owned()),
-            description: Some(super::BEARER_DESCRIPTION.to_owned()),
-            extensions: Default::default(),
-        },
-    )
+pub fn security_schemes(mut api: TransformOpenApi<'_>) -> TransformOpenApi<'_> {
+    let mut headers: Vec<String> = api
+        .inner_mut()
+        .operations()
+        .flat_map(|(_, _, operation)| &operation.security)
+        .flat_map(|requirement| requirement.keys())
+        .filter(|scheme| super::header_of(scheme).is_some())
+        .cloned()
+        .collect();
+    headers.sort();
+    headers.dedup();
+    let mut api = api
+        .security_scheme(
+            super::X_AUTH_TOKEN,
+            api_key("X-Auth-Token", super::X_AUTH_TOKEN_DESCRIPTION),
+        )
+        .security_scheme(
+            super::BEARER,
+            SecurityScheme::Http {
+                scheme: "bearer".to_owned(),
+                bearer_format: Some("JWT".to_owned()),
+                description: Some(super::BEARER_DESCRIPTION.to_owned()),
+                extensions: Default::default(),
+            },
+        );
+    for scheme in &headers {
+        let header = super::header_of(scheme).unwrap_or_default();
+        api = api.security_scheme(scheme, api_key(header, super::HEADER_DESCRIPTION));
+    }
+    api
+}
+
+fn api_key(header: &str, description: &str) -> SecurityScheme {
+    SecurityScheme::ApiKey {
+        location: ApiKeyLocation::Header,
+        name: header.to_owned(),
+        description: Some(description.to_owned()),
+        extensions: Default::default(),
+    }
+}
+
+/// Documents a route that the tower layer or the extractors protect with `policy`, as the
+/// attribute documents its own: for aide's `*_with` routing functions.
+///
+/// ```
+/// use aide::axum::ApiRouter;
+/// use aide::axum::routing::get_with;
+/// use aide::openapi::OpenApi;
+/// use scw_private::openapi::aide_0_15::{protected, security_schemes};
+/// use scw_private::{Claims, Policy};
+///
+/// // No attribute: the `Claims` extractor checks the request with the default policy.
+/// async fn me(claims: Claims) -> String {
+///     format!("{:?}", claims.kind())
+/// }
+///
+/// let mut api = OpenApi::default();
+/// let _app: axum::Router = ApiRouter::new()
+///     .api_route("/me", get_with(me, protected(Policy::new())))
+///     .finish_api_with(&mut api, security_schemes);
+/// let document = serde_json::to_value(&api).unwrap();
+/// assert_eq!(
+///     document["paths"]["/me"]["get"]["security"],
+///     serde_json::json!([{"scw_x_auth_token": []}, {"scw_bearer": []}])
+/// );
+/// assert!(document["paths"]["/me"]["get"]["responses"]["401"].is_object());
+/// ```
+pub fn protected(policy: Policy) -> impl FnOnce(TransformOperation<'_>) -> TransformOperation<'_> {
+    move |mut transform| {
+        let operation = transform.inner_mut();
+        document(&policy, operation);
+        let responses = operation.responses.get_or_insert_with(Default::default);
+        for (status, response) in refusals() {
+            if let Some(status) = status {
+                responses
+                    .responses
+                    .entry(StatusCode::Code(status))
+                    .or_insert(ReferenceOr::Item(response));
+            }
+        }
+        transform
+    }
 }
 
 /// Documents `policy` on `operation`: its security requirement, its refusals, and what it
 /// accepts. Idempotent: aide may ask an input twice.
 fn document(policy: &Policy, operation: &mut Operation) {
-    if policy.header.is_none() {
-        let mut alternatives: Vec<SecurityRequirement> = [super::X_AUTH_TOKEN, super::BEARER]
-            .into_iter()
-            .map(|scheme| [(scheme.to_owned(), Vec::new())].into_iter().collect())
-            .collect();
-        if policy.public_if_env {
-            // Anyone, when the platform says the container is public.
-            alternatives.push(SecurityRequirement::default());
-        }
-        for requirement in alternatives {
-            if !operation.security.contains(&requirement) {
-                operation.security.push(requirement);
-            }
+    let schemes = match policy.header {
+        None => vec![super::X_AUTH_TOKEN.to_owned(), super::BEARER.to_owned()],
+        Some(header) => vec![super::header_scheme(header)],
+    };
+    let mut alternatives: Vec<SecurityRequirement> = schemes
+        .into_iter()
+        .map(|scheme| [(scheme, Vec::new())].into_iter().collect())
+        .collect();
+    if policy.public_if_env {
+        // Anyone, when the platform says the container is public.
+        alternatives.push(SecurityRequirement::default());
+    }
+    for requirement in alternatives {
+        if !operation.security.contains(&requirement) {
+            operation.security.push(requirement);
         }
     }
     let scope = match policy.scope {
@@ -106,24 +178,19 @@ fn document(policy: &Policy, operation: &mut Operation) {
     );
 }
 
-/// The refusals a protected operation may answer (RFC 6750).
+/// What a protected operation may answer besides its own responses: the RFC 6750 refusals
+/// and a misconfigured server.
 fn refusals() -> Vec<(Option<u16>, Response)> {
-    let response = |description: &str| Response {
-        description: description.to_owned(),
-        ..Response::default()
-    };
-    vec![
-        (
-            Some(401),
-            response("No token, or a token that is not valid here (RFC 6750)"),
-        ),
-        (
-            Some(403),
-            response(
-                "A valid token that does not grant this container (RFC 6750 `insufficient_scope`)",
-            ),
-        ),
-    ]
+    super::REFUSALS
+        .iter()
+        .map(|(status, description)| {
+            let response = Response {
+                description: (*description).to_owned(),
+                ..Response::default()
+            };
+            (Some(*status), response)
+        })
+        .collect()
 }
 
 impl<P: HandlerPolicy> OperationInput for Guard<P> {
@@ -192,20 +259,66 @@ mod tests {
             iam["x-scw-private"]["accepts"],
             json!(["jwt", "iam_secret_key_checked_by_the_platform"])
         );
+        // A header of its own requires that header's scheme: never documented as public.
         let custom = documented(Policy::new().header("X-Admin-Token"));
-        assert!(custom.get("security").is_none(), "{custom}");
+        assert_eq!(
+            custom["security"],
+            json!([{"scw_header.x-admin-token": []}])
+        );
         assert_eq!(custom["x-scw-private"]["header"], "X-Admin-Token");
+        let default_header = documented(Policy::new().header("X-Auth-Token").public_if_env(true));
+        assert_eq!(
+            default_header["security"],
+            json!([{"scw_x_auth_token": []}, {}])
+        );
     }
 
     #[test]
-    fn refusals_are_401_and_403() {
+    fn refusals_are_400_401_403_and_500() {
         let statuses: Vec<_> = refusals().into_iter().map(|(status, _)| status).collect();
-        assert_eq!(statuses, [Some(401), Some(403)]);
-        assert!(
-            refusals()
-                .iter()
-                .all(|(_, r)| r.description.contains("RFC 6750"))
+        assert_eq!(statuses, [Some(400), Some(401), Some(403), Some(500)]);
+        let rfc_6750 = refusals()
+            .iter()
+            .filter(|(_, r)| r.description.contains("RFC 6750"))
+            .count();
+        assert_eq!(rfc_6750, 3);
+    }
+
+    #[test]
+    fn a_scheme_is_declared_for_every_header_a_document_requires() {
+        let mut api = OpenApi::default();
+        let mut operation = Operation::default();
+        document(&Policy::new().header("X-Admin-Token"), &mut operation);
+        let mut item = aide::openapi::PathItem::default();
+        item.get = Some(operation);
+        api.paths
+            .get_or_insert_with(Default::default)
+            .paths
+            .insert("/admin".to_owned(), ReferenceOr::Item(item));
+        let _ = security_schemes(TransformOpenApi::new(&mut api));
+        let document = serde_json::to_value(&api).unwrap();
+        assert_eq!(
+            document["components"]["securitySchemes"]["scw_header.x-admin-token"],
+            json!({"type": "apiKey", "in": "header", "name": "x-admin-token",
+                   "description": super::super::HEADER_DESCRIPTION})
         );
+    }
+
+    #[test]
+    fn protected_documents_a_route_without_the_attribute() {
+        let mut operation = Operation::default();
+        let _ = protected(Policy::new().scope(Scope::ContainerToken))(TransformOperation::new(
+            &mut operation,
+        ));
+        let operation = serde_json::to_value(&operation).unwrap();
+        assert_eq!(operation["security"], schemes());
+        assert_eq!(operation["x-scw-private"]["token_scope"], "container");
+        for status in ["400", "401", "403", "500"] {
+            assert!(
+                operation["responses"][status].is_object(),
+                "{status}: {operation}"
+            );
+        }
     }
 
     #[test]
@@ -247,6 +360,6 @@ mod tests {
         assert_eq!(operation["security"], schemes());
         assert_eq!(operation["x-scw-private"]["token_scope"], "container");
         let statuses: Vec<_> = responses.iter().map(|(status, _)| *status).collect();
-        assert_eq!(statuses, [Some(401), Some(403)]);
+        assert_eq!(statuses, [Some(400), Some(401), Some(403), Some(500)]);
     }
 }
