@@ -8,5 +8,8 @@ pub const PUBLIC_KEY: &str = "SCW_PUBLIC_KEY";
 pub const NAMESPACE_ID: &str = "SCW_NAMESPACE_ID";
 /// This container's id.
 pub const CONTAINER_ID: &str = "SCW_APPLICATION_ID";
-/// `true` when the container is public; set to anything else on a private one.
+/// The container's privacy: `true` on a public container, `false` on a private one (any
+/// case, ASCII white space around it). Unset, or anything else, is unknown and trusts
+/// nothing: `public_if_env` lets no request in without a token, and `platform_iam` trusts no
+/// edge.
 pub const PUBLIC: &str = "SCW_PUBLIC";

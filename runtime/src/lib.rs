@@ -8,17 +8,44 @@
 //!
 //! [Scaleway Serverless Container]: https://www.scaleway.com/en/serverless-containers/
 //!
+//! ```toml
+//! [dependencies]
+//! scw-private = { version = "0.1", features = ["axum-0_8"] }   # or "actix-web-4", "tower"
+//! ```
+//!
+//! ```
+//! # #[cfg(feature = "axum-0_8")] mod example {
+//! use scw_private::{Claims, scw_private};
+//!
+//! #[scw_private]
+//! async fn handler(claims: Claims) -> String {
+//!     format!("hello, {:?} token", claims.kind())
+//! }
+//! # }
+//! ```
+//!
+//! - [`#[scw_private]`](scw_private): the attribute, its arguments, and what it expands to.
+//! - Before the server binds its port, [`Verifier::preflight_handlers`] checks every protected
+//!   handler of the program, so a misconfiguration fails the deploy instead of answering 500.
+//! - Serverless Functions: the attribute keeps the runtime's exact
+//!   `handler(req: Request) -> Response` ([the attribute's page](scw_private#serverless-functions)).
+//! - On a laptop there is no platform key: run the service behind `scw-jwt edge` (the
+//!   [`scw-jwt`](https://crates.io/crates/scw-jwt) crate: a stand-in for the platform's edge
+//!   that mints tokens), or give it a [`Verifier`] of your own; `testing` (feature `testing`)
+//!   makes keys and tokens in tests.
+//!
 //! # Usage
 //!
 //! The crate is framework-neutral at its core: a [`Verifier`] checks a request's headers
-//! against a [`Policy`] and returns the verified [`Claims`] or a [`Rejection`] that renders as
-//! an RFC 6750 response.
+//! against a [`Policy`] and returns how the request got in ([`Access`]) or a [`Rejection`]
+//! that renders as an RFC 6750 response.
 //!
 //! ```
 //! use scw_private::{Policy, RejectionKind, Verifier};
 //!
+//! # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
 //! let verifier = Verifier::builder()
-//!     .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+//!     .public_key_pem(pem) // the PEM text of the key that signs your tokens
 //!     .namespace_id("11111111-1111-1111-1111-111111111111")
 //!     .container_id("22222222-2222-2222-2222-222222222222")
 //!     .build()?;
@@ -73,6 +100,8 @@
 //! - [`Access`]: how a request got in (a verified token, a public container, the platform's
 //!   word); [`Claims`], [`OptionalClaims`], [`TokenKind`]: what a verified token says.
 //! - [`Policy`], [`Scope`]: what one handler requires.
+//! - [`ProtectedHandler`], [`PreflightError`]: every `#[scw_private]` handler of the program,
+//!   and why one cannot be served.
 //! - [`Verifier`], [`VerifierBuilder`]: the check, from the environment or explicit values.
 //! - [`Rejection`], [`RejectionKind`], [`Reason`]: a refusal, its class and its cause.
 //! - [`ConfigError`], [`Origin`], [`KeyError`], [`PublicKey`]: configuration and the key.
@@ -85,14 +114,17 @@
 //! # Features
 //!
 //! - `aws-lc-rs` (default): verify signatures with aws-lc-rs. `rust-crypto`: the pure-Rust
-//!   `rsa` crate instead. With both, aws-lc-rs is used and nothing panics.
+//!   `rsa` crate instead. With both, aws-lc-rs is used and nothing panics. jsonwebtoken's
+//!   process-wide crypto provider is neither installed nor used (not even read, which would
+//!   install one): the application's own jsonwebtoken calls use whatever it installs.
 //! - `tracing` (default): one event per refusal with its class and reason; misconfiguration at
 //!   error level, at most once a minute. Never a token or a key. Install a subscriber (for
 //!   example `tracing_subscriber::fmt::init()`) to see them.
 //! - `axum-0_8`, `actix-web-4`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
-//! - `testing`: `testing`, key pairs and tokens for development and tests.
+//! - `testing`: `testing`, key pairs and tokens for development and tests. They are made with
+//!   the aws-lc-rs crate, but enabling `testing` never changes which backend verifies.
 //! - `aide-0_15`, `utoipa-6`: `openapi`, the security schemes and requirements in OpenAPI
 //!   documents generated with aide or utoipa.
 //!

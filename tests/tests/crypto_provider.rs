@@ -1,6 +1,7 @@
 //! A library does not set process-wide state: verifying requests installs no jsonwebtoken
-//! crypto provider, so an application can install its own afterwards, and from then on that
-//! provider verifies the signatures.
+//! crypto provider, so an application can install its own afterwards. That provider then
+//! serves the application's own jsonwebtoken calls, while the crate keeps verifying its
+//! signatures with the backend its features name: it never reads the process-wide one.
 //!
 //! One test per binary: the process-wide provider can be installed once.
 
