@@ -5,10 +5,10 @@
 //! that holds no key), 3 a failure at run time (a file that cannot be read or written, a port
 //! that cannot be bound, an edge that cannot serve). `edge` exits with its service's exit code.
 
+mod dates;
 #[cfg(unix)]
 mod edge;
 mod serve;
-mod time;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -61,7 +61,7 @@ enum Command {
         #[command(flatten)]
         scope: TokenScope,
         /// Expiry: the platform's format 2027-01-02T00:00:00Z, or any RFC 3339 date-time.
-        #[arg(long, value_name = "DATE", value_parser = time::parse_rfc3339)]
+        #[arg(long, value_name = "DATE", value_parser = dates::parse_rfc3339)]
         expires_at: Option<i64>,
     },
     /// Show a token's header and claims, and with a key, whether it would be accepted and why not.

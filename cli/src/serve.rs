@@ -12,7 +12,7 @@ use scw_private::testing::KeyPair;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::{Failure, issue, time};
+use crate::{Failure, dates, issue};
 
 pub(crate) fn run(keys: KeyPair, host: IpAddr, port: u16) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new()
@@ -79,7 +79,7 @@ fn token_for(keys: &KeyPair, query: &IssueQuery) -> Result<String, String> {
     let exp = query
         .expires_at
         .as_deref()
-        .map(time::parse_rfc3339)
+        .map(dates::parse_rfc3339)
         .transpose()?;
     Ok(issue(
         keys,

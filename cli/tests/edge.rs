@@ -12,7 +12,6 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use scw_private::testing::KeyPair;
-use tests::Response;
 
 const NS: &str = "11111111-aaaa-4aaa-8aaa-0000000000e1";
 const CT: &str = "22222222-bbbb-4bbb-8bbb-0000000000e1";
@@ -362,31 +361,9 @@ fn a_large_body_streams_through_and_keep_alive_works() {
             "GET /private HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {token}\r\n\r\n"
         )
         .unwrap();
-        let response = read_one(&mut stream);
+        let response = tests::blocking::read_one(&mut stream);
         assert_eq!(response.status, 200, "{response:?}");
     }
-}
-
-/// Reads one response with a `Content-Length` from a kept-alive connection.
-fn read_one(stream: &mut TcpStream) -> Response {
-    let mut raw = Vec::new();
-    let mut byte = [0u8; 1];
-    while !raw.ends_with(b"\r\n\r\n") {
-        stream.read_exact(&mut byte).unwrap();
-        raw.push(byte[0]);
-    }
-    let head = String::from_utf8_lossy(&raw).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).unwrap();
-    raw.extend_from_slice(&body);
-    tests::parse_response(&raw).unwrap()
 }
 
 fn wait_exit(process: &mut Child) -> ExitStatus {
@@ -668,7 +645,7 @@ fn a_request_body_that_stops_arriving_is_cut() {
     )
     .unwrap();
     let started = Instant::now();
-    let response = read_one(&mut stream);
+    let response = tests::blocking::read_one(&mut stream);
     assert_eq!(response.status, 408, "{response:?}");
     assert!(
         started.elapsed() < Duration::from_secs(5),

@@ -261,14 +261,12 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     banner::banner(&options, front_addr, generated_iam_key, &exposure);
 
     let edge = Arc::new(Edge {
-        privacy: options.args.privacy,
-        forward_token: options.args.forward_token,
         verifier: options
             .keys
             .verifier(&options.args.namespace_id, &options.args.container_id),
+        args: options.args,
         iam_keys: options.iam_keys,
         upstream,
-        body_timeout: std::time::Duration::from_secs(options.args.body_timeout),
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
     });

@@ -16,20 +16,18 @@ use hyper_util::rt::TokioIo;
 use scw_private::{Policy, Verifier};
 use tokio::net::TcpStream;
 
-use super::{ForwardToken, Privacy};
+use super::{Args, ForwardToken, Privacy};
 
 type Body = BoxBody<Bytes, hyper::Error>;
 
 /// The edge's state, shared by every connection.
 pub(super) struct Edge {
-    pub(super) privacy: Privacy,
-    pub(super) forward_token: ForwardToken,
+    /// The edge's flags, as given: privacy, forwarding, body timeout.
+    pub(super) args: Args,
     pub(super) iam_keys: Vec<String>,
     pub(super) verifier: Verifier,
     pub(super) upstream: SocketAddr,
     pub(super) client: Client<HttpConnector, TimedBody<Incoming>>,
-    /// How long a request body may go without a new frame.
-    pub(super) body_timeout: Duration,
 }
 
 /// A request body that fails when no frame arrives within its time limit, so a client that
@@ -128,16 +126,17 @@ const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
 impl Edge {
     async fn handle(&self, request: Request<Incoming>, client: SocketAddr) -> Response<Body> {
-        let limit = self.body_timeout;
+        // How long a request body may go without a new frame.
+        let limit = Duration::from_secs(self.args.body_timeout);
         let mut request = request.map(|body| TimedBody::new(body, limit));
-        if self.privacy == Privacy::Private
+        if self.args.privacy == Privacy::Private
             && let Err(why) = self.admit(request.headers())
         {
             return reply(StatusCode::FORBIDDEN, "forbidden", why);
         }
         // In every mode, as the banner says: whether the real edge removes it is not
         // documented, so both can be tried.
-        if self.forward_token == ForwardToken::Strip {
+        if self.args.forward_token == ForwardToken::Strip {
             request.headers_mut().remove(X_AUTH_TOKEN);
         }
         let path = request

@@ -1,4 +1,5 @@
-//! `--expires-at`: the platform's `yyyy-mm-ddT00:00:00Z` and RFC 3339, to Unix seconds.
+//! `--expires-at`: the platform's `yyyy-mm-ddT00:00:00Z` and RFC 3339, to Unix seconds. (Not named
+//! `time`, which would shadow the `time` crate it uses.)
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
