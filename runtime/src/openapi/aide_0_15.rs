@@ -289,8 +289,10 @@ mod tests {
         let mut api = OpenApi::default();
         let mut operation = Operation::default();
         document(&Policy::new().header("X-Admin-Token"), &mut operation);
-        let mut item = aide::openapi::PathItem::default();
-        item.get = Some(operation);
+        let item = aide::openapi::PathItem {
+            get: Some(operation),
+            ..Default::default()
+        };
         api.paths
             .get_or_insert_with(Default::default)
             .paths
