@@ -123,12 +123,15 @@ pub(crate) struct Options {
 /// shown to other users in `ps`.
 const IAM_KEYS_VARIABLE: &str = "SCW_JWT_IAM_KEYS";
 
+/// Every variable only the edge reads: the service's environment never carries them (the
+/// platform's edge keeps its secrets to itself too), nor does anything the service starts.
+pub(super) const EDGE_ONLY_VARIABLES: [&str; 1] = [IAM_KEYS_VARIABLE];
+
 /// Every IAM key `edge` was given: with --iam-key, in --iam-key-file, in SCW_JWT_IAM_KEYS.
 fn iam_keys(args: &Args) -> Result<Vec<String>, Failure> {
     let mut keys = args.iam_keys.clone();
     if let Some(path) = &args.iam_key_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
+        let text = crate::read_secret_file(path)?;
         keys.extend(
             text.lines()
                 .map(str::trim)

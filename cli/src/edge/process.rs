@@ -79,6 +79,9 @@ impl Service {
             Privacy::Public => "true",
         };
         let mut command = Command::new(program);
+        for variable in super::EDGE_ONLY_VARIABLES {
+            command.env_remove(variable);
+        }
         command
             .args(args)
             .env(env::PUBLIC_KEY, options.keys.public_pem())
@@ -222,9 +225,11 @@ pub(super) fn free_loopback_port() -> Result<SocketAddr, Failure> {
         .map_err(|e| Failure::Runtime(e.to_string()))
 }
 
+/// The service's command, quoted, for a message: with what may be a key blanked (a path or
+/// an argument may hold one).
 pub(super) fn describe(command: &[OsString]) -> String {
     let words: Vec<_> = command.iter().map(|w| w.to_string_lossy()).collect();
-    format!("`{}`", words.join(" "))
+    crate::redact::output(&format!("`{}`", words.join(" ")))
 }
 
 /// Where the service really listens, beside the loopback address the edge calls it on.
