@@ -8,6 +8,7 @@
 mod dates;
 #[cfg(unix)]
 mod edge;
+mod redact;
 mod serve;
 
 use std::fs;
@@ -130,35 +131,14 @@ pub(crate) enum Failure {
     Runtime(String),
 }
 
-/// `text` with everything shaped like a UUID (an IAM secret key, maybe) blanked out, even
-/// inside a longer run: a key typed with a character too many is still a key.
-fn redact_uuids(text: &str) -> String {
-    const UUID_LEN: usize = 36;
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if let Some(candidate) = rest.get(..UUID_LEN)
-            && scw_private::testing::is_iam_secret_key(candidate)
-        {
-            out.push_str("<redacted>");
-            rest = &rest[UUID_LEN..];
-            continue;
-        }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
-    }
-    out
-}
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            // clap repeats a rejected or unexpected value; a mistyped flag before an IAM key
-            // must not print the key.
+            // clap repeats a rejected or unexpected value; a mistyped command line must not
+            // print an IAM key, whatever its shape.
             let code = error.exit_code();
-            let rendered = error.render().to_string();
-            let rendered = redact_uuids(&rendered);
+            let rendered = redact::output(&error.render().to_string());
             if error.use_stderr() {
                 eprint!("{rendered}");
             } else {
@@ -204,12 +184,13 @@ impl Failure {
     pub(crate) fn exit_code(self) -> ExitCode {
         match self {
             Failure::Refused => ExitCode::from(1),
+            // A message may name a path or the service's command, which may hold a key.
             Failure::Runtime(message) => {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", redact::output(&message));
                 ExitCode::from(3)
             }
             Failure::Usage(message) => {
-                eprintln!("error: {message}");
+                eprintln!("error: {}", redact::output(&message));
                 ExitCode::from(2)
             }
         }
@@ -263,7 +244,45 @@ fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
 pub(crate) fn load_private(path: &Path) -> Result<KeyPair, Failure> {
     let text = fs::read_to_string(path)
         .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
-    KeyPair::from_private_pem(&text).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))
+    let keys = KeyPair::from_private_pem(&text)
+        .map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    // Checked once the file is known to hold a private key: a public key given by mistake is
+    // told as such, whatever its mode.
+    private_mode(path)?;
+    Ok(keys)
+}
+
+/// Reads a file that holds secrets (IAM keys), refusing it when it is not private (see
+/// [`private_mode`]).
+pub(crate) fn read_secret_file(path: &Path) -> Result<String, Failure> {
+    private_mode(path)?;
+    fs::read_to_string(path)
+        .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Refuses a file that holds secrets, as ssh refuses a loose private key, when users other
+/// than its owner may read or write it. A symlink is followed: the file it points to is the
+/// one read, and the one whose mode must be private.
+fn private_mode(path: &Path) -> Result<(), Failure> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(path)
+            .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(Failure::Runtime(format!(
+                "{path} holds secrets but other users may read it (mode {mode:04o}); make it \
+                 yours alone: chmod 600 {path}",
+                path = path.display()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn mint(key: &Path, scope: &TokenScope, exp: Option<i64>) -> Result<(), Failure> {
@@ -362,45 +381,5 @@ fn decode_segment(segment: &str) -> String {
     match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Ok(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
         Err(e) => format!("  (not JSON: {e})"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_uuids;
-
-    /// Test-only: the shape of an IAM secret key, not a real one.
-    const KEY: &str = "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13";
-
-    #[test]
-    fn every_uuid_is_blanked_wherever_it_stands() {
-        assert_eq!(redact_uuids(KEY), "<redacted>");
-        assert_eq!(redact_uuids(&KEY.to_uppercase()), "<redacted>");
-        assert_eq!(
-            redact_uuids(&format!("a value '{KEY}' and --iam-key={KEY}")),
-            "a value '<redacted>' and --iam-key=<redacted>"
-        );
-        assert_eq!(redact_uuids(&format!("é{KEY}✓")), "é<redacted>✓");
-    }
-
-    #[test]
-    fn a_key_with_a_character_too_many_is_still_blanked() {
-        assert_eq!(redact_uuids(&format!("0{KEY}")), "0<redacted>");
-        assert_eq!(redact_uuids(&format!("{KEY}f")), "<redacted>f");
-        assert_eq!(redact_uuids(&format!("{KEY}{KEY}")), "<redacted><redacted>");
-        // One character short is no longer the shape of a key.
-        assert_eq!(redact_uuids(&KEY[1..]), &KEY[1..]);
-    }
-
-    #[test]
-    fn everything_else_is_kept_as_it_is() {
-        for text in [
-            "",
-            "error: unexpected argument '--iam-kye' found",
-            "ünïcödé ✓ 🦀",
-            "7e2a9c41_5b3d_4f6e_8a1c_2d4b6f8e0a13",
-        ] {
-            assert_eq!(redact_uuids(text), text);
-        }
     }
 }

@@ -158,6 +158,101 @@ fn a_mistyped_command_never_echoes_an_iam_key() {
     }
 }
 
+/// A file that holds secrets is refused, as ssh refuses a loose private key, when users other
+/// than its owner may read or write it; the message says the command that fixes it. A symlink
+/// is followed: the file it points to must be private.
+#[test]
+fn loose_key_files_are_refused_with_the_command_that_fixes_them() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = keys();
+    let private = dir.join("private.pem");
+    let iam_keys = dir.join("iam-keys.txt");
+    std::fs::write(&iam_keys, "5c8e2a17-9d4b-4f3a-b6e1-0a7c9e2d4f68\n").unwrap();
+    let link = dir.join("link.pem");
+    std::os::unix::fs::symlink(&private, &link).unwrap();
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let (private_arg, iam_arg, link_arg) = (
+        private.to_str().unwrap(),
+        iam_keys.to_str().unwrap(),
+        link.to_str().unwrap(),
+    );
+    let mint_with = |key: &str| scw_jwt(&["mint", "--key", key, "--namespace-id", NS]);
+    let edge_with = |iam: &str| {
+        scw_jwt(&[
+            "edge",
+            "--key",
+            private_arg,
+            "--iam-key-file",
+            iam,
+            "--port",
+            "1",
+            "--",
+            "false",
+        ])
+    };
+
+    for mode in [0o644, 0o640, 0o604, 0o660, 0o602] {
+        chmod(&private, mode);
+        for key in [private_arg, link_arg] {
+            let output = mint_with(key);
+            assert_eq!(output.status.code(), Some(3), "{mode:o} {key}");
+            let said = stderr(&output);
+            assert!(
+                said.contains("other users may read it") && said.contains(&format!("{mode:04o}")),
+                "{said}"
+            );
+            assert!(said.contains(&format!("chmod 600 {key}")), "{said}");
+            assert!(stdout(&output).is_empty(), "no token from a loose key");
+        }
+    }
+    chmod(&private, 0o600);
+    assert!(mint_with(private_arg).status.success());
+    // Through a symlink (itself mode 0777, as every symlink is) to a private file: accepted.
+    assert!(mint_with(link_arg).status.success());
+
+    chmod(&iam_keys, 0o644);
+    let output = edge_with(iam_arg);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains(&format!("chmod 600 {iam_arg}")),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("5c8e2a17"), "{}", stderr(&output));
+}
+
+/// A value given to a secret-bearing flag is somebody's key whatever its shape: no error about
+/// an edge command line repeats it, clap's or the edge's own.
+#[test]
+fn a_near_key_is_never_echoed_either() {
+    const KEY: &str = "5c8e2a17-9d4b-4f3a-b6e1-0a7c9e2d4f68";
+    let short = &KEY[1..];
+    let bare = KEY.replace('-', "");
+    let spaced = KEY.replace('-', " - ");
+    let cases: [(&[&str], &str); 5] = [
+        // The realistic mistake: two keys after one flag; clap rejects the second and quotes it.
+        (&["edge", "--iam-key", KEY, short, "--", "true"], short),
+        (&["edge", "--iam-key", short, "--", "true"], short),
+        (&["edge", "--iam-key", &bare, "--", "true"], &bare),
+        (&["edge", "--iam-key", &spaced, "--", "true"], &spaced),
+        // A valid key beside another mistake.
+        (
+            &["edge", &format!("--iam-key={short}"), "--port", "nope"],
+            short,
+        ),
+    ];
+    for (args, secret) in cases {
+        let output = scw_jwt(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(!said.contains(secret), "{args:?} echoed a key: {said}");
+        assert!(!said.contains(KEY), "{args:?} echoed a key: {said}");
+        assert!(said.contains("error"), "{said}");
+    }
+}
+
 #[test]
 fn minted_tokens_verify_with_the_generated_key_and_are_refused_where_they_should_be() {
     let dir = keys();
