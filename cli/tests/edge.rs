@@ -23,9 +23,16 @@ fn key_file() -> &'static PathBuf {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
         let path = std::env::temp_dir().join(format!("scw-jwt-edge-{}.pem", std::process::id()));
-        std::fs::write(&path, keys().private_pem()).unwrap();
+        write_private(&path, &keys().private_pem());
         path
     })
+}
+
+/// Writes a file that holds secrets as the edge requires it: readable by its owner alone.
+fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 fn keys() -> &'static KeyPair {
@@ -584,7 +591,7 @@ fn a_private_edge_refuses_a_service_reachable_beyond_loopback() {
 #[test]
 fn iam_keys_come_from_a_file_or_a_variable_and_are_never_printed() {
     let file = std::env::temp_dir().join(format!("scw-jwt-iam-keys-{}", std::process::id()));
-    std::fs::write(&file, format!("# the team's key\n\n{IAM_KEY}\n")).unwrap();
+    write_private(&file, &format!("# the team's key\n\n{IAM_KEY}\n"));
     let quickstart = quickstart().to_str().unwrap().to_owned();
     let file_flag = ["--port", "0", "--iam-key-file", file.to_str().unwrap()];
     let variable = [("SCW_JWT_IAM_KEYS", format!("{UNKNOWN_IAM_KEY}, {IAM_KEY}"))];
@@ -608,6 +615,17 @@ fn iam_keys_come_from_a_file_or_a_variable_and_are_never_printed() {
         let through =
             tests::blocking::send(edge.front, "GET", "/", &[("X-Auth-Token", IAM_KEY)], "");
         assert_eq!(through.status, 200, "{flags:?}: the key was not accepted");
+        // The service's environment, as the kernel holds it: the platform's variables, and
+        // none of the edge's own (so nothing the service starts inherits them either).
+        let environ = std::fs::read(format!("/proc/{}/environ", edge.service_pid)).unwrap();
+        let environ = String::from_utf8_lossy(&environ);
+        assert!(environ.contains("SCW_PUBLIC_KEY="), "{flags:?}");
+        assert!(
+            !environ.contains("SCW_JWT_IAM_KEYS")
+                && !environ.contains(IAM_KEY)
+                && !environ.contains(UNKNOWN_IAM_KEY),
+            "{flags:?}: the edge's secret reached the service"
+        );
         if env.is_empty() {
             let refused = tests::blocking::send(
                 edge.front,
@@ -853,4 +871,229 @@ fn out_of_file_descriptors_the_edge_waits_instead_of_spinning() {
         response.status, 200,
         "it serves again once descriptors are free"
     );
+}
+
+/// The edge, started with both its outputs collected in one buffer, for the tests that read
+/// what it says after start.
+fn edge_with_output(
+    flags: &[&str],
+    command: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, std::sync::Arc<std::sync::Mutex<String>>) {
+    let key = key_file().to_str().unwrap().to_owned();
+    let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .envs(env.iter().copied())
+        .args(["edge", "--key", &key, "--port", "0"])
+        .args(flags)
+        .arg("--")
+        .args(command)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let pipes: [Box<dyn Read + Send>; 2] = [
+        Box::new(process.stdout.take().unwrap()),
+        Box::new(process.stderr.take().unwrap()),
+    ];
+    for pipe in pipes {
+        let said = std::sync::Arc::clone(&said);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut said = said.lock().unwrap();
+                said.push_str(&line);
+                said.push('\n');
+            }
+        });
+    }
+    (process, said)
+}
+
+/// Waits up to `seconds` for `needle` in what the edge said.
+fn says(said: &std::sync::Mutex<String>, needle: &str, seconds: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if said.lock().unwrap().contains(needle) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Whether a process runs (a zombie has exited: only its parent's wait is missing).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}
+
+/// A service that daemonises a second quickstart (a subshell starts it under `setsid` and
+/// exits, so it is in no group of the service's and its parent is gone) outlives neither a
+/// stopped edge nor a service that exits: the edge is its subreaper and ends it (Linux).
+#[test]
+fn a_daemonised_service_never_outlives_the_edge() {
+    let quickstart = quickstart().to_str().unwrap().to_owned();
+    // `$1`: where the daemon writes its pid; it listens on a port of its own, on loopback.
+    let daemonise = "(PORT=0 setsid sh -c 'echo $$ > \"$1\"; exec \"$0\"' \"$0\" \"$1\" &)";
+    for (ending, script) in [
+        ("SIGTERM to the edge", format!("{daemonise}; exec \"$0\"")),
+        (
+            "the service exiting",
+            format!("{daemonise}; sleep 1; exit 0"),
+        ),
+    ] {
+        let pid_file = std::env::temp_dir().join(format!("scw-jwt-daemon-{}", std::process::id()));
+        let _ = std::fs::remove_file(&pid_file);
+        let (mut process, said) = edge_with_output(
+            &[],
+            &["sh", "-c", &script, &quickstart, pid_file.to_str().unwrap()],
+            &[],
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let daemon: u32 = loop {
+            if let Some(pid) = std::fs::read_to_string(&pid_file)
+                .ok()
+                .and_then(|pid| pid.trim().parse().ok())
+            {
+                break pid;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{ending}: no daemon: {}",
+                said.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(running(daemon), "{ending}");
+        if ending.starts_with("SIGTERM") {
+            assert!(
+                says(&said, "scw-jwt edge listening on", 60),
+                "{}",
+                said.lock().unwrap()
+            );
+            signal(process.id(), libc::SIGTERM);
+        }
+        wait_exit(&mut process);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while running(daemon) {
+            assert!(
+                Instant::now() < deadline,
+                "{ending}: the daemon {daemon} outlived the edge"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::fs::remove_file(&pid_file);
+    }
+}
+
+/// Not a test of its own: the service of `a_listener_opened_after_start_is_caught`, this test
+/// binary run again with `SCW_JWT_TEST_SERVICE` set (a plain `cargo test` returns at once). It
+/// listens where the edge asks, on loopback, then two seconds later also where the variable
+/// says: `second-port` (0.0.0.0, another port), `v6-only` (`[::]`, IPV6_V6ONLY), `reuse-port`
+/// (0.0.0.0, the same port, SO_REUSEPORT).
+#[test]
+fn late_listener_service() {
+    let Ok(mode) = std::env::var("SCW_JWT_TEST_SERVICE") else {
+        return;
+    };
+    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
+    let host: std::net::IpAddr = std::env::var("LISTEN_HOST").unwrap().parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let listen = |address: SocketAddr, reuse_port: bool, v6_only: bool| {
+            let socket = if address.is_ipv4() {
+                tokio::net::TcpSocket::new_v4()
+            } else {
+                tokio::net::TcpSocket::new_v6()
+            }
+            .unwrap();
+            socket.set_reuseport(reuse_port).unwrap();
+            if v6_only {
+                use std::os::fd::AsRawFd as _;
+                let on: libc::c_int = 1;
+                // SAFETY: a valid socket, and a pointer to an int of the size given.
+                let done = unsafe {
+                    libc::setsockopt(
+                        socket.as_raw_fd(),
+                        libc::IPPROTO_IPV6,
+                        libc::IPV6_V6ONLY,
+                        std::ptr::from_ref(&on).cast(),
+                        std::mem::size_of_val(&on) as libc::socklen_t,
+                    )
+                };
+                assert_eq!(done, 0);
+            }
+            socket.bind(address).unwrap();
+            socket.listen(16).unwrap()
+        };
+        let asked = listen(SocketAddr::new(host, port), true, false);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let late = match mode.as_str() {
+            "second-port" => listen("0.0.0.0:0".parse().unwrap(), false, false),
+            "v6-only" => listen("[::]:0".parse().unwrap(), false, true),
+            "reuse-port" => listen(SocketAddr::from(([0, 0, 0, 0], port)), true, false),
+            other => panic!("no such mode {other}"),
+        };
+        eprintln!("late listener on {}", late.local_addr().unwrap());
+        tokio::time::sleep(Duration::from_secs(300)).await;
+        drop((asked, late));
+    });
+}
+
+/// A listener the service opens after start, beyond loopback, goes around the edge: a private
+/// edge stops the service and says where it listened; a public one (or one told
+/// --allow-exposed-service) warns in its log and goes on.
+#[test]
+fn a_listener_opened_after_start_is_caught() {
+    let me = std::env::current_exe().unwrap();
+    let service = [
+        me.to_str().unwrap(),
+        "late_listener_service",
+        "--exact",
+        "--nocapture",
+    ];
+    for mode in ["second-port", "v6-only", "reuse-port"] {
+        let env = [("SCW_JWT_TEST_SERVICE", mode)];
+        let (mut process, said) = edge_with_output(&[], &service, &env);
+        assert!(
+            says(&said, "scw-jwt edge listening on", 60),
+            "{mode}: {}",
+            said.lock().unwrap()
+        );
+        let status = wait_exit(&mut process);
+        let said = said.lock().unwrap().clone();
+        assert_eq!(status.code(), Some(3), "{mode}: {said}");
+        let late = said
+            .lines()
+            .find_map(|line| line.strip_prefix("late listener on "))
+            .unwrap_or_else(|| panic!("{mode}: {said}"))
+            .to_owned();
+        assert!(
+            said.contains(&format!(
+                "the service started listening on {late} beyond loopback"
+            )) && said.contains("it was stopped"),
+            "{mode}: {said}"
+        );
+
+        for flags in [&["--privacy", "public"][..], &["--allow-exposed-service"]] {
+            let (mut process, said) = edge_with_output(flags, &service, &env);
+            assert!(
+                says(&said, "WARNING: the service now also listens on", 30),
+                "{mode} {flags:?}: {}",
+                said.lock().unwrap()
+            );
+            assert!(
+                process.try_wait().unwrap().is_none(),
+                "{mode} {flags:?}: it stopped"
+            );
+            signal(process.id(), libc::SIGTERM);
+            wait_exit(&mut process);
+        }
+    }
 }

@@ -22,10 +22,12 @@
 //! and the admission rule, [`banner`] says what runs where.
 
 mod banner;
+mod descendants;
 mod process;
 mod proxy;
 
 use std::ffi::OsString;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -209,6 +211,9 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     }
     // Signals are caught before the service starts, so none is lost in between.
     let mut signals = Signals::new()?;
+    // Whatever the service starts, however it detaches, stays below the edge (Linux).
+    descendants::become_subreaper()
+        .map_err(|e| Failure::Runtime(format!("cannot supervise the service: {e}")))?;
     let upstream = process::free_loopback_port()?;
     let mut service = process::Service::start(&options, upstream)?;
     println!(
@@ -273,6 +278,11 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
     });
+    // Where the service listens is checked again every second: a listener it opens later (a
+    // second port, `[::]`, the same port with SO_REUSEPORT) goes around the edge as surely as
+    // one opened at start.
+    let mut watch = tokio::time::interval(WATCH_EVERY);
+    let mut warned: Vec<SocketAddr> = Vec::new();
     loop {
         tokio::select! {
             status = service.wait() => return process::exited(status, "; stopping"),
@@ -283,7 +293,34 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
                 }
                 // Out of file descriptors (EMFILE) and the like: retrying at once would spin.
                 Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            },
+            _ = watch.tick() => {
+                descendants::reap(service.pid());
+                let exposed = descendants::exposed_listeners().unwrap_or_default();
+                let new: Vec<SocketAddr> =
+                    exposed.into_iter().filter(|a| !warned.contains(a)).collect();
+                if new.is_empty() {
+                    continue;
+                }
+                let addresses = process::list_sockets(&new);
+                if edge.args.privacy == Privacy::Private && !edge.args.allow_exposed_service {
+                    let _ = service.stop(libc::SIGTERM, &mut signals).await;
+                    return Err(Failure::Runtime(format!(
+                        "the service started listening on {addresses} beyond loopback: anyone \
+                         who reaches it there skips the edge, and every `platform_iam` route \
+                         trusts them; it was stopped. Make it listen on 127.0.0.1 only, or pass \
+                         --allow-exposed-service to accept the risk"
+                    )));
+                }
+                eprintln!(
+                    "scw-jwt edge: WARNING: the service now also listens on {addresses}: anyone \
+                     who reaches it there skips this edge"
+                );
+                warned.extend(new);
             }
         }
     }
 }
+
+/// How often the edge checks where the service listens.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);

@@ -5,12 +5,16 @@
 //! - A signal the edge receives (SIGINT, SIGTERM, SIGHUP) goes to the service's whole process
 //!   group, so a service started through a wrapper (`sh -c`, `make`, `npm`) gets it too. If
 //!   the group has not stopped after [`STOP_GRACE`], or a second signal arrives meanwhile, the
-//!   whole group is killed. Once the service has exited, whatever is left of its group is
-//!   killed as well.
+//!   whole group is killed.
+//! - On every way out (the service exited, a signal, a failure), everything the service
+//!   started is killed: its group, and on Linux every other descendant of the edge, which is
+//!   the subreaper of all of them, so a daemon that left the group (`setsid`) is found too
+//!   (`descendants.rs`).
 //! - If the edge itself is killed (SIGKILL, a crash), on Linux the direct child dies with it
 //!   (a parent-death signal). A process the child started in turn is not reached by that
-//!   signal: when the edge is killed outright, a wrapper's children may survive it. On other
-//!   systems nothing kills the service when the edge is killed outright.
+//!   signal: when the edge is killed outright, a wrapper's children and daemons may survive
+//!   it. On other systems nothing kills the service when the edge is killed outright, and a
+//!   daemon that left the group survives any end of the edge.
 
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -110,10 +114,10 @@ impl Service {
         self.group
     }
 
-    /// Waits for the service to exit by itself, then clears what is left of its group.
+    /// Waits for the service to exit by itself, then clears whatever it left behind.
     pub(super) async fn wait(&mut self) -> std::io::Result<ExitStatus> {
         let status = self.child.wait().await;
-        self.signal_group(libc::SIGKILL);
+        self.kill_everything();
         status
     }
 
@@ -139,8 +143,15 @@ impl Service {
             }
         };
         // Whatever the service started and left behind.
-        self.signal_group(libc::SIGKILL);
+        self.kill_everything();
         status.map_or(ExitCode::FAILURE, exit_code)
+    }
+
+    /// Kills the service's group and, on Linux, every other descendant of the edge: what
+    /// left the group (`setsid`) was re-parented to the edge, its subreaper.
+    fn kill_everything(&self) {
+        self.signal_group(libc::SIGKILL);
+        super::descendants::kill_all(self.group);
     }
 
     fn signal_group(&self, signal: libc::c_int) {
@@ -152,9 +163,9 @@ impl Service {
 }
 
 impl Drop for Service {
-    /// Whatever way the edge leaves `serve`, the service's group goes with it.
+    /// Whatever way the edge leaves `serve`, everything the service started goes with it.
     fn drop(&mut self) {
-        self.signal_group(libc::SIGKILL);
+        self.kill_everything();
     }
 }
 
@@ -269,7 +280,7 @@ pub(super) fn exposure(port: u16) -> Exposure {
 }
 
 /// `127.0.0.0/8`, `::1`, and IPv4 loopback mapped into IPv6.
-fn is_loopback(address: IpAddr) -> bool {
+pub(super) fn is_loopback(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => v4.is_loopback(),
         IpAddr::V6(v6) => {
@@ -278,20 +289,32 @@ fn is_loopback(address: IpAddr) -> bool {
     }
 }
 
-/// The local addresses of the listening sockets on `port` in one `/proc/net/tcp{,6}` table:
-/// lines of `sl local_address rem_address st ...`, addresses as hexadecimal words in the
-/// kernel's byte order, `st` `0A` for LISTEN.
+/// The local addresses of the listening sockets on `port` in one `/proc/net/tcp{,6}` table.
 fn listening_addresses(table: &str, port: u16) -> Vec<IpAddr> {
+    listening_sockets(table)
+        .into_iter()
+        .filter(|(address, _)| address.port() == port)
+        .map(|(address, _)| address.ip())
+        .collect()
+}
+
+/// Every listening socket of one `/proc/net/tcp{,6}` table, with its inode: lines of
+/// `sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...`, addresses
+/// as hexadecimal words in the kernel's byte order, `st` `0A` for LISTEN.
+pub(super) fn listening_sockets(table: &str) -> Vec<(SocketAddr, String)> {
     table
         .lines()
         .skip(1)
         .filter_map(|line| {
-            let mut fields = line.split_whitespace();
-            let local = fields.nth(1)?;
-            let state = fields.nth(1)?;
-            let (address, local_port) = local.split_once(':')?;
-            (state == "0A" && u16::from_str_radix(local_port, 16).ok()? == port)
-                .then(|| parse_address(address))
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (local, state) = (*fields.get(1)?, *fields.get(3)?);
+            let (address, port) = local.split_once(':')?;
+            let port = u16::from_str_radix(port, 16).ok()?;
+            let inode = fields
+                .get(9)
+                .map_or_else(String::new, |inode| (*inode).to_owned());
+            (state == "0A")
+                .then(|| Some((SocketAddr::new(parse_address(address)?, port), inode)))
                 .flatten()
         })
         .collect()
@@ -317,7 +340,15 @@ fn parse_address(hex: &str) -> Option<IpAddr> {
 
 /// `a, b and c`.
 pub(super) fn list(addresses: &[IpAddr]) -> String {
-    let words: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+    in_english(addresses.iter().map(ToString::to_string).collect())
+}
+
+/// `0.0.0.0:8081 and [::]:8082`.
+pub(super) fn list_sockets(sockets: &[SocketAddr]) -> String {
+    in_english(sockets.iter().map(ToString::to_string).collect())
+}
+
+fn in_english(words: Vec<String>) -> String {
     match words.split_last() {
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
