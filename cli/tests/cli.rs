@@ -223,6 +223,46 @@ fn loose_key_files_are_refused_with_the_command_that_fixes_them() {
     assert!(!stderr(&output).contains("5c8e2a17"), "{}", stderr(&output));
 }
 
+/// A run-time error names a path or the service's command, and either may hold a key's name:
+/// it is blanked there too.
+#[test]
+fn run_time_errors_never_print_a_key_in_a_path_or_a_command() {
+    const KEY: &str = "5c8e2a17-9d4b-4f3a-b6e1-0a7c9e2d4f68";
+    let dir = keys();
+    let missing = dir.join(format!("{KEY}.pem"));
+    let private = path(&dir, "private.pem");
+    let missing_command = format!("/nonexistent/{KEY}/service");
+    for args in [
+        &[
+            "mint",
+            "--key",
+            missing.to_str().unwrap(),
+            "--namespace-id",
+            NS,
+        ][..],
+        &[
+            "edge",
+            "--key",
+            &private,
+            "--port",
+            "0",
+            "--",
+            &missing_command,
+        ],
+    ] {
+        let output = scw_jwt(args);
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(!said.contains(KEY), "{args:?} printed the key: {said}");
+        assert!(said.contains("<redacted>"), "{said}");
+    }
+}
+
 /// A value given to a secret-bearing flag is somebody's key whatever its shape: no error about
 /// an edge command line repeats it, clap's or the edge's own.
 #[test]
