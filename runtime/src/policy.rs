@@ -141,3 +141,40 @@ impl Policy {
         self.platform_iam
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_reads_back_what_it_was_built_with() {
+        let none = Policy::new();
+        assert_eq!(none.get_scope(), Scope::AnyToken);
+        assert_eq!(
+            (
+                none.get_namespace_id(),
+                none.get_container_id(),
+                none.get_header()
+            ),
+            (None, None, None)
+        );
+        assert!(!none.is_public_if_env() && !none.is_platform_iam());
+        let all = Policy::new()
+            .scope(Scope::NamespaceToken)
+            .namespace_id("ns")
+            .container_id("ct")
+            .header("X-T")
+            .public_if_env(true)
+            .platform_iam(true);
+        assert_eq!(all.get_scope(), Scope::NamespaceToken);
+        assert_eq!(all.get_namespace_id(), Some("ns"));
+        assert_eq!(all.get_container_id(), Some("ct"));
+        assert_eq!(all.get_header(), Some("X-T"));
+        assert!(all.is_public_if_env() && all.is_platform_iam());
+        // Each flag on its own.
+        assert!(Policy::new().public_if_env(true).is_public_if_env());
+        assert!(!Policy::new().public_if_env(true).is_platform_iam());
+        assert!(Policy::new().platform_iam(true).is_platform_iam());
+        assert!(!Policy::new().platform_iam(true).is_public_if_env());
+    }
+}
