@@ -78,6 +78,8 @@ fn edge() -> libc::pid_t {
 
 /// Kills every descendant of the edge, in rounds until none is left or a second has passed,
 /// and reaps the re-parented orphans (not `service`, the direct child, which tokio waits for).
+/// It blocks for that second at most: it runs only on the edge's way out, when nothing else is
+/// served.
 pub(super) fn kill_all(service: libc::pid_t) {
     let deadline = Instant::now() + Duration::from_secs(1);
     loop {
