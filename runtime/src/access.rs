@@ -36,6 +36,22 @@ pub enum Access {
     PlatformIam,
 }
 
+/// Puts what the check found where the protected service reads it: the [`Access`], the
+/// [`Claims`] when a token let the request in, and with axum the finding, so axum's extractors
+/// behind the tower layer or a tonic interceptor do not check the token again.
+#[cfg(any(feature = "tower", feature = "tonic-0_14"))]
+pub(crate) fn hand_to_service(extensions: &mut http::Extensions, access: Access) {
+    #[cfg(feature = "axum-0_8")]
+    crate::handoff::hand_over(extensions, access);
+    #[cfg(not(feature = "axum-0_8"))]
+    {
+        if let Some(claims) = access.claims() {
+            extensions.insert(claims.clone());
+        }
+        extensions.insert(access);
+    }
+}
+
 impl Access {
     /// The claims of the verified token, if a token let the request through.
     pub fn claims(&self) -> Option<&Claims> {

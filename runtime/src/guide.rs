@@ -1,7 +1,7 @@
 //! Longer reads, one page each. Nothing here is code.
 //!
 //! These pages are part of the crate's documentation on every build, not behind a feature:
-//! their paths (`guide::iam_era`, `guide::migrating`) are kept like any other public path, so
+//! their paths (`guide::iam_era`, `guide::migrating`, `guide::grpc`) are kept like any other public path, so
 //! links to them from the README, from error messages and from elsewhere keep working across
 //! releases. They hold no items, so nothing in them can break a build; their text changes
 //! freely.
@@ -12,4 +12,8 @@ pub mod iam_era {
 
 pub mod migrating {
     #![doc = include_str!("../docs/migrating.md")]
+}
+
+pub mod grpc {
+    #![doc = include_str!("../docs/grpc.md")]
 }

@@ -7,9 +7,7 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
-#[cfg(feature = "axum-0_8")]
-use crate::handoff;
-use crate::{Policy, Rejection, Verifier};
+use crate::{Policy, Rejection, Verifier, access, grpc};
 
 /// Protects every request to the wrapped service with a [`Policy`], the same options and the
 /// same responses as `#[scw_private]`.
@@ -85,7 +83,7 @@ pub struct ScwPrivate<S> {
 impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for ScwPrivate<S>
 where
     S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
-    ResBody: From<String>,
+    ResBody: RefusalBody,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -105,29 +103,82 @@ where
         };
         match verifier.authorize(request.headers(), &self.policy) {
             Ok(access) => {
-                // With axum, the finding too, so a handler behind the layer is not checked
-                // again by its extractors.
-                #[cfg(feature = "axum-0_8")]
-                handoff::hand_over(request.extensions_mut(), access);
-                #[cfg(not(feature = "axum-0_8"))]
-                {
-                    let extensions = request.extensions_mut();
-                    if let Some(claims) = access.claims() {
-                        extensions.insert(claims.clone());
-                    }
-                    extensions.insert(access);
-                }
+                access::hand_to_service(request.extensions_mut(), access);
                 ResponseFuture::inner(self.inner.call(request))
             }
-            Err(rejection) => ResponseFuture::refused(response(&rejection)),
+            Err(rejection) => {
+                let grpc = grpc::is_grpc_call(request.headers());
+                ResponseFuture::refused(response(&rejection, grpc))
+            }
         }
     }
 }
 
-fn response<B: From<String>>(rejection: &Rejection) -> http::Response<B> {
-    let mut response = rejection.to_response().map(B::from);
+/// The refusal as the caller understands it: a trailers-only gRPC response for a gRPC call,
+/// the RFC 6750 response otherwise.
+fn response<B: RefusalBody>(rejection: &Rejection, grpc: bool) -> http::Response<B> {
+    let response = if grpc {
+        rejection.to_grpc_response()
+    } else {
+        rejection.to_response()
+    };
+    let mut response = response.map(B::from_refusal);
     response.extensions_mut().insert(rejection.kind());
     response
+}
+
+/// A response body the layer can answer a refusal with: the RFC 6750 JSON text, or the empty
+/// body of a gRPC refusal.
+///
+/// Implemented for the bodies of the frameworks this crate supports. For a body of your own,
+/// implement it (or map your service's body to one of these before the layer):
+///
+/// ```
+/// use scw_private::layer::RefusalBody;
+///
+/// struct Text(String);
+///
+/// impl RefusalBody for Text {
+///     fn from_refusal(text: String) -> Self {
+///         Text(text)
+///     }
+/// }
+/// ```
+pub trait RefusalBody {
+    /// The body holding `text` (empty for a gRPC refusal).
+    fn from_refusal(text: String) -> Self;
+}
+
+impl RefusalBody for String {
+    fn from_refusal(text: String) -> Self {
+        text
+    }
+}
+
+/// hyper's usual body.
+impl RefusalBody for http_body_util::Full<bytes::Bytes> {
+    fn from_refusal(text: String) -> Self {
+        http_body_util::Full::new(bytes::Bytes::from(text))
+    }
+}
+
+#[cfg(feature = "axum-0_8")]
+impl RefusalBody for axum::body::Body {
+    fn from_refusal(text: String) -> Self {
+        axum::body::Body::from(text)
+    }
+}
+
+#[cfg(feature = "tonic-0_14")]
+impl RefusalBody for tonic::body::Body {
+    fn from_refusal(text: String) -> Self {
+        if text.is_empty() {
+            // Ends the stream with the headers: a trailers-only response.
+            tonic::body::Body::empty()
+        } else {
+            tonic::body::Body::new(text)
+        }
+    }
 }
 
 pin_project_lite::pin_project! {

@@ -10,7 +10,7 @@
 //!
 //! ```toml
 //! [dependencies]
-//! scw-private = { version = "0.1", features = ["axum-0_8"] }   # or "actix-web-4", "tower"
+//! scw-private = { version = "0.1", features = ["axum-0_8"] }   # or "actix-web-4", "tower", "tonic-0_14"
 //! ```
 //!
 //! ```
@@ -96,7 +96,7 @@
 //!
 //! # API at a glance
 //!
-//! - [`scw_private`]: the attribute for axum and actix-web handlers.
+//! - [`scw_private`]: the attribute for axum and actix-web handlers and tonic methods.
 //! - [`Access`]: how a request got in (a verified token, a public container, the platform's
 //!   word); [`Claims`], [`OptionalClaims`], [`TokenKind`]: what a verified token says.
 //! - [`Policy`], [`Scope`]: what one handler requires.
@@ -107,7 +107,10 @@
 //! - [`ConfigError`], [`Origin`], [`KeyError`], [`PublicKey`]: configuration and the key.
 //! - [`RequestHeaders`]: header access, to verify requests of any HTTP library.
 //! - [`env`](mod@env): the names of the platform's variables.
-//! - `layer` (feature `tower`): `ScwPrivateLayer`, the check as tower middleware.
+//! - `layer` (feature `tower`): `ScwPrivateLayer`, the check as tower middleware, answering
+//!   gRPC calls in gRPC.
+//! - `tonic_0_14` (feature `tonic-0_14`): `ScwPrivateInterceptor` and `authorize`, for tonic
+//!   services; the attribute on a service's methods.
 //! - `testing` (feature `testing`): key pairs and tokens for development and tests.
 //! - `openapi` (features `aide-0_15`, `utoipa-6`): protected operations in OpenAPI documents.
 //!
@@ -123,6 +126,8 @@
 //! - `axum-0_8`, `actix-web-4`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
+//! - `tonic-0_14`: `tonic_0_14`, gRPC services with tonic 0.14 (interceptor, per-method check,
+//!   `#[scw_private]` on methods); implies `tower`. Refusals are gRPC statuses.
 //! - `testing`: `testing`, key pairs and tokens for development and tests. They are made with
 //!   the aws-lc-rs crate, but enabling `testing` never changes which backend verifies.
 //! - `aide-0_15`, `utoipa-6`: `openapi`, the security schemes and requirements in OpenAPI
@@ -132,6 +137,7 @@
 //!
 //! - [`guide::iam_era`]: what `platform_iam` trusts, and what `SCW_PUBLIC` means.
 //! - [`guide::migrating`]: from jwt-authorizer or a hand-written `jsonwebtoken` middleware.
+//! - [`guide::grpc`]: tonic services on an h2c container, three ways, refused in gRPC's words.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -144,6 +150,7 @@ mod config;
 mod crypto;
 mod der;
 mod extract;
+mod grpc;
 mod handlers;
 #[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
 mod handoff;
@@ -169,6 +176,8 @@ pub mod layer;
 pub mod openapi;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "tonic-0_14")]
+pub mod tonic_0_14;
 
 #[doc = include_str!("../docs/attribute.md")]
 #[doc = include_str!("../docs/arguments.md")]

@@ -74,6 +74,30 @@ pub trait FrameworkEnabled {}
 #[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
 impl FrameworkEnabled for () {}
 
+/// The request of a tonic service method, which `#[scw_private]` on a method checks at the
+/// top of its body. A trait, so that without the feature the error says what to enable.
+#[diagnostic::on_unimplemented(
+    message = "`#[scw_private]` on a method protects a tonic service method, which takes `tonic::Request<_>`; enable the `tonic-0_14` feature of `scw-private`",
+    label = "not a `tonic::Request` with the `tonic-0_14` feature",
+    note = "axum and actix-web handlers take no `self`: write them as free functions"
+)]
+pub trait MethodRequest {
+    /// The method's error type.
+    type Status;
+    /// Checks the call; the refusal is the method's error.
+    fn authorize(&mut self, policy: &Policy) -> Result<(), Self::Status>;
+}
+
+#[cfg(feature = "tonic-0_14")]
+impl<T> MethodRequest for tonic::Request<T> {
+    type Status = tonic::Status;
+
+    #[inline]
+    fn authorize(&mut self, policy: &Policy) -> Result<(), tonic::Status> {
+        crate::tonic_0_14::authorize(self, policy).map(drop)
+    }
+}
+
 /// The extractor the macro puts first in a protected handler's parameters, so the token is
 /// checked before any other extractor runs (and before any body is read).
 pub struct Guard<P>(PhantomData<fn() -> P>);

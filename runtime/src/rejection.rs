@@ -445,7 +445,7 @@ mod tests {
                 !text.is_empty()
                     && text
                         .bytes()
-                        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'),
+                        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' && b != b'%'),
                 "{reason:?}: {text}"
             );
             assert!(
@@ -461,6 +461,10 @@ mod tests {
             assert_eq!(response.status(), kind.status(), "{reason:?}");
             let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
             assert_eq!(body["error"], kind.code(), "{reason:?}");
+            // A gRPC call's answer says the same, as it is (no `%` to encode).
+            let grpc = rejection.to_grpc_response();
+            assert_eq!(grpc.headers()["grpc-message"], text, "{reason:?}");
+            assert_eq!(grpc.headers()["grpc-status"], kind.grpc_code().to_string());
             assert_eq!(body["error_description"], text, "{reason:?}");
             let challenge = response.headers()[WWW_AUTHENTICATE].to_str().unwrap();
             if kind == RejectionKind::MissingCredentials || kind == RejectionKind::Misconfigured {

@@ -1,0 +1,261 @@
+//! gRPC services with tonic 0.14 (feature `tonic-0_14`).
+//!
+//! A private container's gRPC calls carry the same tokens as its HTTP requests, in metadata
+//! (`x-auth-token`, or `authorization: Bearer ...`). Three ways to check them, each with the
+//! same policies and the same refusals, as gRPC statuses:
+//!
+//! | | protects | how |
+//! |---|---|---|
+//! | [`ScwPrivateInterceptor`] | one service | `XServer::with_interceptor(service, ScwPrivateInterceptor::new(policy))` |
+//! | [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer) | every service of a server, or a router mixing REST and gRPC | `Server::builder().layer(ScwPrivateLayer::new(policy))` |
+//! | [`#[scw_private]`](crate::scw_private) on a method | one method | the attribute on the method in the service's `impl` |
+//!
+//! A refused call never reaches the method and its request stream is never read. The status
+//! is the refusal's class ([`RejectionKind::grpc_code`]), and its message the same short
+//! text as the HTTP body's `error_description`, never a token or a key:
+//!
+#![doc = include_str!("../docs/grpc-statuses.md")]
+//!
+//! An accepted call carries what the check found in its extensions: the [`Access`], and the
+//! [`Claims`] when a token let it in.
+//!
+//! ```
+//! use scw_private::tonic_0_14::ScwPrivateInterceptor;
+//! use scw_private::{Claims, Policy, Scope};
+//!
+//! // `GreeterServer::with_interceptor(MyGreeter, interceptor)`, for tonic-build's code.
+//! let interceptor = ScwPrivateInterceptor::new(Policy::new().scope(Scope::NamespaceToken));
+//!
+//! // In a method: the claims the interceptor verified.
+//! fn caller(request: &tonic::Request<()>) -> Option<&Claims> {
+//!     request.extensions().get::<Claims>()
+//! }
+//! ```
+//!
+//! The whole guide, with a runnable service: [`guide::grpc`](crate::guide::grpc).
+
+use tonic::service::Interceptor;
+use tonic::{Code, Request, Status};
+
+use crate::{Access, Policy, Rejection, Verifier, access};
+
+/// Checks every call of one tonic service with a [`Policy`]: give it to the generated
+/// `XServer::with_interceptor`.
+///
+/// An accepted call reaches the method with its [`Access`] (and [`Claims`](crate::Claims),
+/// when a token let it in) in [`Request::extensions`]. A refused one never does: tonic answers
+/// the [`Status`] this returns before the request's body is read. The verifier is the one given
+/// with [`verifier`](Self::verifier), else a request extension of type [`Verifier`], else
+/// [`Verifier::global`].
+///
+/// ```
+/// use scw_private::tonic_0_14::ScwPrivateInterceptor;
+/// use scw_private::{Policy, RejectionKind, Verifier};
+///
+/// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+/// let verifier = Verifier::builder()
+///     .public_key_pem(pem)
+///     .namespace_id("11111111-1111-1111-1111-111111111111")
+///     .container_id("22222222-2222-2222-2222-222222222222")
+///     .build()?;
+/// let mut interceptor = ScwPrivateInterceptor::new(Policy::new()).verifier(verifier);
+///
+/// use tonic::service::Interceptor as _;
+/// let status = interceptor.call(tonic::Request::new(())).unwrap_err();
+/// assert_eq!(status.code(), tonic::Code::Unauthenticated);
+/// assert_eq!(status.message(), "the request carries no token");
+/// # Ok::<(), scw_private::ConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ScwPrivateInterceptor {
+    verifier: Option<Verifier>,
+    policy: Policy,
+}
+
+impl ScwPrivateInterceptor {
+    /// Checks calls with `policy` (like the attribute's arguments), with the environment's
+    /// verifier unless [`verifier`](Self::verifier) gives another.
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            verifier: None,
+            policy,
+        }
+    }
+
+    /// Checks calls with this verifier.
+    pub fn verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = Some(verifier);
+        self
+    }
+}
+
+impl Interceptor for ScwPrivateInterceptor {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        let checked = match &self.verifier {
+            Some(verifier) => check(verifier, &mut request, &self.policy),
+            None => authorize(&mut request, &self.policy),
+        };
+        checked.map(|_| request)
+    }
+}
+
+/// Checks one call against `policy`: the form for a single method, as its first line.
+///
+/// On success the request's extensions hold the [`Access`] (and the
+/// [`Claims`](crate::Claims), when a token let it in), which is also returned. The verifier
+/// is a request extension of type [`Verifier`] if there is one, else [`Verifier::global`].
+/// This is what [`#[scw_private]`](crate::scw_private) does on a method; use it where the
+/// attribute cannot go, or to choose the policy at run time.
+///
+/// ```
+/// use scw_private::tonic_0_14::authorize;
+/// use scw_private::{Policy, Scope};
+/// use tonic::{Request, Response, Status};
+///
+/// const CONTAINER_ONLY: Policy = Policy::new().scope(Scope::ContainerToken);
+///
+/// async fn restart(mut request: Request<()>) -> Result<Response<()>, Status> {
+///     authorize(&mut request, &CONTAINER_ONLY)?;
+///     Ok(Response::new(()))
+/// }
+/// ```
+pub fn authorize<T>(request: &mut Request<T>, policy: &Policy) -> Result<Access, Status> {
+    // A handle (an `Arc`) only when the request carries a verifier; the global one is borrowed.
+    let carried = request.extensions().get::<Verifier>().cloned();
+    let verifier = carried.as_ref().unwrap_or_else(|| Verifier::global());
+    check(verifier, request, policy)
+}
+
+fn check<T>(
+    verifier: &Verifier,
+    request: &mut Request<T>,
+    policy: &Policy,
+) -> Result<Access, Status> {
+    // The metadata's headers as received: ASCII entries are the token headers; a `-bin`
+    // entry has another name (`x-auth-token-bin`), so it is never read as a token.
+    let access = verifier.authorize(request.metadata().as_ref(), policy)?;
+    access::hand_to_service(request.extensions_mut(), access.clone());
+    Ok(access)
+}
+
+impl From<Rejection> for Status {
+    /// The refusal as a gRPC status: its class's code ([`RejectionKind::grpc_code`]) and its
+    /// reason's text. Nothing about the configuration, which only the logs see.
+    ///
+    /// [`RejectionKind::grpc_code`]: crate::RejectionKind::grpc_code
+    fn from(rejection: Rejection) -> Self {
+        Status::new(
+            Code::from(rejection.kind().grpc_code()),
+            rejection.reason().as_str(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Claims, Reason, RejectionKind, Scope};
+
+    const PEM: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+
+    fn verifier() -> Verifier {
+        Verifier::builder()
+            .public_key_pem(PEM)
+            .namespace_id("ns-1")
+            .container_id("ct-1")
+            .public(false)
+            .build()
+            .unwrap()
+    }
+
+    fn request(metadata: &[(&'static str, &str)]) -> Request<()> {
+        let mut request = Request::new(());
+        for (name, value) in metadata {
+            request.metadata_mut().insert(*name, value.parse().unwrap());
+        }
+        request
+    }
+
+    fn namespace_token() -> String {
+        crate::token::tests::sign(
+            &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
+        )
+    }
+
+    #[test]
+    fn each_class_is_its_grpc_code_with_the_reason_as_message() {
+        for (reason, code) in [
+            (Reason::NoToken, Code::Unauthenticated),
+            (Reason::Expired, Code::Unauthenticated),
+            (Reason::HeaderMalformed, Code::InvalidArgument),
+            (Reason::NotGranted, Code::PermissionDenied),
+            (Reason::Misconfigured, Code::Internal),
+        ] {
+            let status = Status::from(Rejection::new(reason));
+            assert_eq!(status.code(), code, "{reason:?}");
+            assert_eq!(status.message(), reason.as_str());
+            assert!(status.metadata().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_interceptor_hands_the_claims_over_or_refuses() {
+        let mut interceptor = ScwPrivateInterceptor::new(Policy::new()).verifier(verifier());
+        let accepted = interceptor
+            .call(request(&[("x-auth-token", &namespace_token())]))
+            .unwrap();
+        let claims = accepted.extensions().get::<Claims>().unwrap();
+        assert_eq!(claims.namespace_id(), Some("ns-1"));
+        assert_eq!(
+            accepted
+                .extensions()
+                .get::<Access>()
+                .and_then(Access::claims),
+            Some(claims)
+        );
+
+        let bearer = format!("Bearer {}", namespace_token());
+        assert!(
+            interceptor
+                .call(request(&[("authorization", &bearer)]))
+                .is_ok()
+        );
+
+        let mut container_only =
+            ScwPrivateInterceptor::new(Policy::new().scope(Scope::ContainerToken))
+                .verifier(verifier());
+        let refused = container_only
+            .call(request(&[("x-auth-token", &namespace_token())]))
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::PermissionDenied);
+        assert_eq!(refused.message(), Reason::ContainerTokenRequired.as_str());
+    }
+
+    #[test]
+    fn binary_metadata_is_never_a_token() {
+        let mut interceptor = ScwPrivateInterceptor::new(Policy::new()).verifier(verifier());
+        let mut call = Request::new(());
+        call.metadata_mut().insert_bin(
+            "x-auth-token-bin",
+            tonic::metadata::MetadataValue::from_bytes(namespace_token().as_bytes()),
+        );
+        let refused = interceptor.call(call).unwrap_err();
+        assert_eq!(refused.code(), Code::Unauthenticated);
+        assert_eq!(refused.message(), Reason::NoToken.as_str());
+    }
+
+    #[test]
+    fn authorize_takes_the_verifier_from_the_extensions() {
+        let mut call = request(&[("x-auth-token", &namespace_token())]);
+        call.extensions_mut().insert(verifier());
+        let access = authorize(&mut call, &Policy::new()).unwrap();
+        assert_eq!(access.claims().and_then(Claims::namespace_id), Some("ns-1"));
+        assert_eq!(call.extensions().get::<Access>(), Some(&access));
+        let refused = authorize(&mut call, &Policy::new().scope(Scope::ContainerToken));
+        assert_eq!(
+            refused.unwrap_err().code(),
+            Code::from(RejectionKind::InsufficientScope.grpc_code())
+        );
+    }
+}
