@@ -60,16 +60,16 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Signature, Visibility, parse_quote};
 
 use crate::args::Args;
-use crate::validate;
+use crate::{method, validate};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = syn::parse2::<Args>(args).and_then(|args| validate::args(&args).map(|()| args));
     let function = syn::parse2::<Function>(item.clone());
     let function = match (&args, function) {
-        (Ok(args), Ok(function)) => validate::function(&function.sig, args).map(|()| function),
+        (Ok(args), Ok(function)) => validate_function(&function, args).map(|()| function),
         (Err(_), Ok(function)) => {
             // Report mistakes in the function too, unless they depend on the arguments.
-            validate::function(&function.sig, &Args::default()).map(|()| function)
+            validate_function(&function, &Args::default()).map(|()| function)
         }
         (_, Err(error)) => Err(error),
     };
@@ -87,6 +87,25 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let errors = errors.map(syn::Error::into_compile_error);
             quote!(#item #errors)
         }
+    }
+}
+
+/// Every independent mistake in the function: a handler's, or a tonic method's.
+fn validate_function(function: &Function, args: &Args) -> syn::Result<()> {
+    let common = validate::function(&function.sig, args);
+    if !method::is_method(&function.sig) {
+        return common;
+    }
+    match (
+        common,
+        method::validate(&function.sig, &function.body.stream(), args),
+    ) {
+        (Err(mut errors), Err(more)) => {
+            errors.combine(more);
+            Err(errors)
+        }
+        (Err(errors), Ok(())) | (Ok(()), Err(errors)) => Err(errors),
+        (Ok(()), Ok(())) => Ok(()),
     }
 }
 
@@ -154,6 +173,26 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         Some((_, path)) => path.to_token_stream(),
         None => quote!(::scw_private),
     };
+    if method::is_method(&function.sig) {
+        // A tonic method keeps the trait's signature: the check goes in its body.
+        let span = function.body.span();
+        return match method::rewrite(
+            &krate,
+            &policy(args, &krate),
+            &function.sig,
+            function.body.stream(),
+        ) {
+            Ok(body) => {
+                function.body = Group::new(proc_macro2::Delimiter::Brace, body);
+                function.body.set_span(span);
+                function.into_token_stream()
+            }
+            Err(error) => {
+                let error = error.into_compile_error();
+                quote!(#function #error)
+            }
+        };
+    }
     // The policy is the guard's type parameter, since extractors take no arguments.
     let (policy_type, beside) = match flags(args, &krate) {
         // A type the runtime defines: nothing goes beside the handler, so the handler may

@@ -5,6 +5,7 @@
 
 mod args;
 mod expand;
+mod method;
 mod validate;
 
 use proc_macro::TokenStream;

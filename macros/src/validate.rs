@@ -100,7 +100,8 @@ pub(crate) fn function(sig: &Signature, args: &Args) -> syn::Result<()> {
             constness,
             "`#[scw_private]` cannot be applied to a `const fn`",
         ));
-    } else if sig.asyncness.is_none() {
+    } else if sig.asyncness.is_none() && !crate::method::is_method(sig) {
+        // A method's body says whether async-trait made it async: `method::validate`.
         errors.push(syn::Error::new_spanned(
             sig.fn_token,
             "`#[scw_private]` can only be applied to `async fn`s",
@@ -126,10 +127,8 @@ pub(crate) fn function(sig: &Signature, args: &Args) -> syn::Result<()> {
     }
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(receiver) => errors.push(syn::Error::new_spanned(
-                receiver,
-                "`#[scw_private]` cannot be applied to a method taking `self`; handlers are free functions",
-            )),
+            // A tonic service method: `method::validate` checks its parameters.
+            FnArg::Receiver(_) => {}
             FnArg::Typed(param) if args.public_if_env.is_some() && is_claims(&param.ty) => {
                 errors.push(syn::Error::new_spanned(
                     &param.ty,

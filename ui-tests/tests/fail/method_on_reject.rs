@@ -1,0 +1,21 @@
+use scw_private::scw_private;
+
+struct Request<T>(T);
+struct Status;
+
+fn reject(_: scw_private::Rejection) -> Status {
+    Status
+}
+
+struct Greeter;
+
+impl Greeter {
+    // A gRPC method's refusal is its `Status`: there is no HTTP response to render.
+    #[scw_private(on_reject = reject)]
+    async fn say_hello(&self, request: Request<()>) -> Result<(), Status> {
+        let _ = request.0;
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,17 @@
+use scw_private::scw_private;
+
+// Without the `tonic-0_14` feature, a method's request is no gRPC request.
+struct Request<T>(T);
+struct Status;
+
+struct Greeter;
+
+impl Greeter {
+    #[scw_private(container)]
+    async fn say_hello(&self, request: Request<()>) -> Result<(), Status> {
+        let _ = request.0;
+        Ok(())
+    }
+}
+
+fn main() {}
