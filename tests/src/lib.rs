@@ -2,10 +2,12 @@
 //! test-only keys and tokens (`fixtures`), the table of what every protected route must answer
 //! to every token (`matrix`), a raw HTTP/1.1 client over loopback, so requests can carry exactly
 //! the bytes a test wants (`client`), servers on loopback (`servers`), keep-alive connections
-//! and memory for the load test (`load`), and the scenarios every framework must pass.
+//! and memory for the load test (`load`), the scenarios every framework must pass, and the
+//! test gRPC service with its client (`grpc`).
 
 mod client;
 mod fixtures;
+pub mod grpc;
 mod load;
 mod matrix;
 pub mod scenarios;

@@ -2,7 +2,10 @@
 
 use std::net::SocketAddr;
 
-use crate::{Token, get};
+use scw_private::{Policy, Scope};
+
+use crate::grpc::{call_route, grpc_client};
+use crate::{Token, get, verifier};
 
 /// The protected routes both test apps serve, one per argument form.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +46,22 @@ impl Route {
             Route::ExplicitContainer => "/explicit-container",
             Route::CustomHeader => "/custom-header",
             Route::MaybePublic => "/maybe-public",
+        }
+    }
+
+    /// The policy of the route's attribute, for the forms that take a [`Policy`] (the tower
+    /// layer, the tonic interceptor).
+    pub fn policy(self) -> Policy {
+        match self {
+            Route::Any => Policy::new(),
+            Route::Container => Policy::new().scope(Scope::ContainerToken),
+            Route::Namespace => Policy::new().scope(Scope::NamespaceToken),
+            Route::ExplicitNamespace => Policy::new().namespace_id("ns-explicit"),
+            Route::ExplicitContainer => Policy::new()
+                .scope(Scope::ContainerToken)
+                .container_id("ct-explicit"),
+            Route::CustomHeader => Policy::new().header("X-Token"),
+            Route::MaybePublic => Policy::new().public_if_env(true),
         }
     }
 
@@ -137,6 +156,74 @@ pub async fn check_route_matrix(addr: SocketAddr) -> usize {
                         assert_eq!(response.status, expected, "{context}: {response:?}");
                         response.assert_refusal(expected, code);
                     }
+                }
+                checked += 1;
+            }
+        }
+    }
+    checked
+}
+
+/// The gRPC status a refused gRPC call gets, for the HTTP status of the same refusal.
+pub fn grpc_code(status: u16) -> tonic::Code {
+    match status {
+        400 => tonic::Code::InvalidArgument,
+        401 => tonic::Code::Unauthenticated,
+        403 => tonic::Code::PermissionDenied,
+        500 => tonic::Code::Internal,
+        _ => unreachable!("no refusal answers {status}"),
+    }
+}
+
+/// The same matrix over gRPC: every token, in both metadata forms, to the method of every
+/// route, served at `addr_of(route)`. A case the HTTP table accepts must be accepted, with the
+/// token's kind reaching the method; a refused one must get the gRPC code of its HTTP class
+/// and, as `grpc-message`, the `error_description` an HTTP client gets for the same headers.
+pub async fn check_grpc_route_matrix(addr_of: impl Fn(Route) -> SocketAddr) -> usize {
+    let mut checked = 0;
+    for route in Route::ALL {
+        let mut client = grpc_client(addr_of(route)).await;
+        for token in Token::ALL {
+            let expected = route.expected(token);
+            let forms: Vec<Vec<(&str, String)>> = match token.value() {
+                None => vec![vec![]],
+                Some(value) => route
+                    .header_forms(&value)
+                    .into_iter()
+                    .map(|form| vec![form])
+                    .collect(),
+            };
+            for form in forms {
+                let metadata: Vec<(&str, &str)> =
+                    form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                let context = format!("gRPC {route:?} {token:?} {:?}", form.first().map(|f| f.0));
+                let answer = call_route(&mut client, route, &metadata).await;
+                if expected == 200 {
+                    let caller = answer.unwrap_or_else(|status| panic!("{context}: {status:?}"));
+                    let kind = if token == Token::Namespace || token == Token::ExplicitNamespace {
+                        "namespace"
+                    } else {
+                        "container"
+                    };
+                    assert_eq!(caller.kind, kind, "{context}");
+                    assert_eq!(caller.access, "token", "{context}");
+                } else {
+                    let status = answer.expect_err(&context);
+                    assert_eq!(status.code(), grpc_code(expected), "{context}: {status:?}");
+                    // What the HTTP answer says for the same headers.
+                    let mut headers = http::HeaderMap::new();
+                    for (name, value) in &metadata {
+                        headers.append(
+                            http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                                .unwrap(),
+                            value.parse().unwrap(),
+                        );
+                    }
+                    let http = verifier(false)
+                        .authorize(&headers, &route.policy())
+                        .expect_err(&context);
+                    assert_eq!(http.status(), expected, "{context}");
+                    assert_eq!(status.message(), http.reason().as_str(), "{context}");
                 }
                 checked += 1;
             }
