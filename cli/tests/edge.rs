@@ -1097,3 +1097,86 @@ fn a_listener_opened_after_start_is_caught() {
         }
     }
 }
+
+/// Not a test of its own: the gRPC service of `grpc_calls_pass_the_edge_over_h2c`, this test
+/// binary run again with `SCW_JWT_TEST_GRPC` set. A tonic server on `$PORT` (HTTP/2 only, as
+/// tonic serves by default), every call checked by the tower layer with `platform_iam`, with
+/// the environment the edge gives it.
+#[test]
+fn grpc_service() {
+    if std::env::var_os("SCW_JWT_TEST_GRPC").is_none() {
+        return;
+    }
+    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
+    let host: std::net::IpAddr = std::env::var("LISTEN_HOST").unwrap().parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((host, port)).await.unwrap();
+        let policy = scw_private::Policy::new().platform_iam(true);
+        tests::grpc::serve_grpc_on(listener, tests::grpc::Form::Layer(policy), None);
+        tokio::time::sleep(Duration::from_secs(300)).await;
+    });
+}
+
+/// A tonic client calls a tonic service through the edge: the edge tells HTTP/2 from HTTP/1.1
+/// by the connection preface and forwards the call over h2c. A JWT and an IAM key get in; a
+/// call without either is the edge's refusal, in gRPC. With `--h2c` an HTTP/1.1 request is
+/// forwarded over h2c too (a tonic server answers it); without, it stays HTTP/1.1, which a
+/// tonic server does not speak (502).
+#[test]
+fn grpc_calls_pass_the_edge_over_h2c() {
+    use tests::grpc::{call_route, grpc_client};
+    use tonic::Code;
+
+    let me = std::env::current_exe().unwrap();
+    let service = [
+        me.to_str().unwrap(),
+        "grpc_service",
+        "--exact",
+        "--nocapture",
+    ];
+    let token = keys().token().container(NS, CT).sign();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for h2c in [false, true] {
+        let mut flags = vec!["--port", "0", "--iam-key", IAM_KEY];
+        if h2c {
+            flags.push("--h2c");
+        }
+        let (mut process, front, _, _) =
+            start_edge_with_env(&flags, &service, &[("SCW_JWT_TEST_GRPC", "1")]);
+        let front = front.expect("the edge listens");
+        runtime.block_on(async {
+            let mut client = grpc_client(front).await;
+            let route = tests::Route::Any;
+            let caller = call_route(&mut client, route, &[("x-auth-token", &token)])
+                .await
+                .unwrap_or_else(|status| panic!("--h2c {h2c}, a JWT: {status:?}"));
+            assert_eq!(
+                (caller.access.as_str(), caller.kind.as_str()),
+                ("token", "container")
+            );
+
+            let caller = call_route(&mut client, route, &[("x-auth-token", IAM_KEY)])
+                .await
+                .unwrap_or_else(|status| panic!("--h2c {h2c}, an IAM key: {status:?}"));
+            assert_eq!(caller.access, "platform_iam");
+
+            let refused = call_route(&mut client, route, &[]).await.unwrap_err();
+            assert_eq!(refused.code(), Code::PermissionDenied, "--h2c {h2c}");
+            assert_eq!(
+                refused.message(),
+                "a private container needs exactly one X-Auth-Token"
+            );
+        });
+        let plain = tests::blocking::send(front, "GET", "/", &[("X-Auth-Token", IAM_KEY)], "");
+        if h2c {
+            // tonic's answer to a path it does not serve: UNIMPLEMENTED, over HTTP/1.1 here.
+            assert_eq!(plain.status, 200, "{plain:?}");
+            assert_eq!(plain.header("grpc-status"), Some("12"), "{plain:?}");
+        } else {
+            assert_eq!(plain.status, 502, "{plain:?}");
+        }
+        signal(process.id(), libc::SIGTERM);
+        wait_exit(&mut process);
+    }
+}

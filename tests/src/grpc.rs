@@ -211,6 +211,16 @@ pub enum Form {
 pub async fn serve_grpc(form: Form, verifier: Option<Verifier>) -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    (addr, serve_grpc_on(listener, form, verifier))
+}
+
+/// [`serve_grpc`] on a listener of the caller's (a service behind `scw-jwt edge` listens on
+/// `$PORT`).
+pub fn serve_grpc_on(
+    listener: tokio::net::TcpListener,
+    form: Form,
+    verifier: Option<Verifier>,
+) -> Arc<AtomicUsize> {
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     let runs = Arc::new(AtomicUsize::new(0));
     let plain = Plain {
@@ -253,7 +263,7 @@ pub async fn serve_grpc(form: Form, verifier: Option<Verifier>) -> (SocketAddr, 
             tokio::spawn(server.serve_with_incoming(incoming));
         }
     }
-    (addr, runs)
+    runs
 }
 
 /// The three forms, each with `policy`.

@@ -37,6 +37,14 @@ pub(super) fn banner(
         },
         flag_value(&options.args.forward_token),
     );
+    println!(
+        "  HTTP/1.1 and HTTP/2 cleartext (gRPC) accepted; {}",
+        if options.args.h2c {
+            "every request forwarded over h2c (--h2c)"
+        } else {
+            "each request forwarded in the version it came in (--h2c for h2c only)"
+        }
+    );
     match exposure {
         Exposure::LoopbackOnly => println!("  the service listens on loopback only"),
         Exposure::Beyond(addresses) => {

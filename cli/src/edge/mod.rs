@@ -7,7 +7,11 @@
 //! call only with an `X-Auth-Token` it accepts (a JWT minted with the key for this container
 //! or its namespace, or one of its IAM secret keys) and answers 403 otherwise, as the
 //! platform documents; for a public one it forwards everything. Its own refusals never
-//! contain the credential.
+//! contain the credential; a gRPC call's are gRPC statuses.
+//!
+//! The front port speaks HTTP/1.1 and HTTP/2 cleartext (told apart by the connection
+//! preface), so gRPC clients can call a tonic service through it, as on a container deployed
+//! with `protocol: h2c`.
 //!
 //! The service is asked to listen on loopback only (`LISTEN_HOST=127.0.0.1`), and what it
 //! really bound is checked: a service reachable on another address can be called without
@@ -104,6 +108,11 @@ pub(crate) struct Args {
     /// (408); the wait for a request's headers is limited apart (30 s).
     #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) body_timeout: u64,
+    /// Forward every request over HTTP/2 cleartext, like a container deployed with `protocol:
+    /// h2c` (a gRPC service that accepts nothing else). Without it, a request goes on in the
+    /// version it came in: HTTP/1.1, or HTTP/2 (h2c) for a gRPC client.
+    #[arg(long)]
+    pub(crate) h2c: bool,
     /// The command that starts the service, after `--`; it must listen on $PORT.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub(crate) command: Vec<OsString>,
@@ -277,6 +286,11 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         upstream,
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
             .build_http(),
+        h2c_client: hyper_util::client::legacy::Client::builder(
+            hyper_util::rt::TokioExecutor::new(),
+        )
+        .http2_only(true)
+        .build_http(),
     });
     // Where the service listens is checked again every second: a listener it opens later (a
     // second port, `[::]`, the same port with SO_REUSEPORT) goes around the edge as surely as

@@ -9,10 +9,10 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
-use hyper::{Request, Response, StatusCode, Uri};
+use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use scw_private::{Policy, Verifier};
 use tokio::net::TcpStream;
 
@@ -27,7 +27,10 @@ pub(super) struct Edge {
     pub(super) iam_keys: Vec<String>,
     pub(super) verifier: Verifier,
     pub(super) upstream: SocketAddr,
+    /// HTTP/1.1 to the service.
     pub(super) client: Client<HttpConnector, TimedBody<Incoming>>,
+    /// HTTP/2 cleartext to the service: for HTTP/2 calls, or every call with `--h2c`.
+    pub(super) h2c_client: Client<HttpConnector, TimedBody<Incoming>>,
 }
 
 /// A request body that fails when no frame arrives within its time limit, so a client that
@@ -114,10 +117,16 @@ pub(super) async fn connection(edge: std::sync::Arc<Edge>, stream: TcpStream, cl
         let edge = std::sync::Arc::clone(&edge);
         async move { Ok::<_, Infallible>(edge.handle(request, client).await) }
     });
+    // HTTP/1.1, or HTTP/2 cleartext with prior knowledge (a gRPC client), told apart by the
+    // connection preface.
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    builder.http2().timer(TokioTimer::new());
     // A client that breaks off is no error of the edge's.
-    let _ = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30))
+    let _ = builder
         .serve_connection(TokioIo::new(stream), service)
         .await;
 }
@@ -129,10 +138,11 @@ impl Edge {
         // How long a request body may go without a new frame.
         let limit = Duration::from_secs(self.args.body_timeout);
         let mut request = request.map(|body| TimedBody::new(body, limit));
+        let grpc = is_grpc_call(request.headers());
         if self.args.privacy == Privacy::Private
             && let Err(why) = self.admit(request.headers())
         {
-            return reply(StatusCode::FORBIDDEN, "forbidden", why);
+            return reply(grpc, StatusCode::FORBIDDEN, "forbidden", why);
         }
         // In every mode, as the banner says: whether the real edge removes it is not
         // documented, so both can be tried.
@@ -145,26 +155,43 @@ impl Edge {
             .map_or("/", |path| path.as_str());
         let Ok(uri) = Uri::try_from(format!("http://{}{path}", self.upstream)) else {
             return reply(
+                grpc,
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "unusable request target",
             );
         };
         *request.uri_mut() = uri;
+        let h2c = self.args.h2c || request.version() == Version::HTTP_2;
+        let trailers = accepts_trailers(request.headers());
         let headers = request.headers_mut();
         remove_hop_by_hop(headers);
         forwarded_headers(headers, client);
-        match self.client.request(request).await {
+        let sent = if h2c {
+            // `TE: trailers` is hop-by-hop, but a gRPC service may require it, and this hop
+            // carries trailers: say so again on the way on.
+            if trailers {
+                headers.insert(header::TE, HeaderValue::from_static("trailers"));
+            }
+            *request.version_mut() = Version::HTTP_2;
+            self.h2c_client.request(request).await
+        } else {
+            *request.version_mut() = Version::HTTP_11;
+            self.client.request(request).await
+        };
+        match sent {
             Ok(mut response) => {
                 remove_hop_by_hop(response.headers_mut());
                 response.map(|body| body.boxed())
             }
             Err(error) if stalled(&error) => reply(
+                grpc,
                 StatusCode::REQUEST_TIMEOUT,
                 "request_timeout",
                 "the request body stopped arriving",
             ),
             Err(_) => reply(
+                grpc,
                 StatusCode::BAD_GATEWAY,
                 "bad_gateway",
                 "the service did not answer",
@@ -197,8 +224,64 @@ impl Edge {
     }
 }
 
-/// An answer of the edge's own: a short JSON body, never the credential.
-fn reply(status: StatusCode, error: &str, description: &str) -> Response<Body> {
+/// Whether a request is a gRPC call: `content-type: application/grpc`, alone, with a
+/// `+proto`/`+json` suffix or with parameters (not `application/grpc-web`).
+fn is_grpc_call(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let value = value.as_bytes();
+    let prefix = b"application/grpc";
+    value.len() >= prefix.len()
+        && value[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
+}
+
+/// Whether the client said it accepts trailers (`TE: trailers`), as every gRPC client does.
+fn accepts_trailers(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::TE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| coding.trim().eq_ignore_ascii_case("trailers"))
+}
+
+/// The gRPC status for one of the edge's own HTTP answers: what a gRPC client would make of
+/// the HTTP status (the gRPC spec's mapping), but `INVALID_ARGUMENT` for a request the edge
+/// cannot forward and `DEADLINE_EXCEEDED` for a stalled one, which say more. What the
+/// platform's edge answers a refused gRPC call is not documented.
+fn grpc_status(status: StatusCode) -> u16 {
+    match status {
+        StatusCode::BAD_REQUEST => 3,     // INVALID_ARGUMENT
+        StatusCode::FORBIDDEN => 7,       // PERMISSION_DENIED
+        StatusCode::REQUEST_TIMEOUT => 4, // DEADLINE_EXCEEDED
+        StatusCode::BAD_GATEWAY => 14,    // UNAVAILABLE
+        _ => 2,                           // UNKNOWN
+    }
+}
+
+/// An answer of the edge's own, never the credential: a short JSON body, or for a gRPC call a
+/// trailers-only gRPC response whose message is the same description.
+fn reply(grpc: bool, status: StatusCode, error: &str, description: &str) -> Response<Body> {
+    if grpc {
+        let mut response = Response::new(
+            Full::new(Bytes::new())
+                .map_err(|never| match never {})
+                .boxed(),
+        );
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/grpc"),
+        );
+        headers.insert("grpc-status", HeaderValue::from(grpc_status(status)));
+        // The descriptions are the edge's own visible ASCII, without `%`: no encoding needed.
+        if let Ok(message) = HeaderValue::from_str(description) {
+            headers.insert("grpc-message", message);
+        }
+        return response;
+    }
     let body = serde_json::json!({"error": error, "error_description": description}).to_string();
     let mut response = Response::new(
         Full::new(Bytes::from(body))
@@ -334,6 +417,64 @@ mod tests {
         assert!(!stalled(&refused));
         assert!(!stalled(&Wrapper(Box::new(refused))));
         assert_eq!(BodyStalled.to_string(), "the request body stopped arriving");
+    }
+
+    #[test]
+    fn grpc_calls_are_told_by_their_content_type() {
+        let with = |content_type: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers
+        };
+        for grpc in [
+            "application/grpc",
+            "application/grpc+proto",
+            "Application/GRPC;x=y",
+        ] {
+            assert!(is_grpc_call(&with(grpc)), "{grpc}");
+        }
+        for other in [
+            "application/grpc-web",
+            "application/json",
+            "application/grp",
+        ] {
+            assert!(!is_grpc_call(&with(other)), "{other}");
+        }
+        assert!(!is_grpc_call(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn te_trailers_is_found_among_other_codings() {
+        let mut headers = HeaderMap::new();
+        assert!(!accepts_trailers(&headers));
+        headers.insert(header::TE, HeaderValue::from_static("gzip"));
+        assert!(!accepts_trailers(&headers));
+        headers.append(header::TE, HeaderValue::from_static("deflate, Trailers"));
+        assert!(accepts_trailers(&headers));
+    }
+
+    #[test]
+    fn the_edge_answers_a_grpc_call_in_grpc() {
+        for (status, code) in [
+            (StatusCode::FORBIDDEN, "7"),
+            (StatusCode::BAD_REQUEST, "3"),
+            (StatusCode::REQUEST_TIMEOUT, "4"),
+            (StatusCode::BAD_GATEWAY, "14"),
+        ] {
+            let response = reply(true, status, "forbidden", "no credential");
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-type"], "application/grpc");
+            assert_eq!(response.headers()["grpc-status"], code);
+            assert_eq!(response.headers()["grpc-message"], "no credential");
+            assert!(
+                hyper::body::Body::is_end_stream(response.body()),
+                "trailers-only"
+            );
+        }
+        let http = reply(false, StatusCode::FORBIDDEN, "forbidden", "no credential");
+        assert_eq!(http.status(), 403);
+        assert_eq!(http.headers()["content-type"], "application/json");
+        assert!(!http.headers().contains_key("grpc-status"));
     }
 
     #[test]
