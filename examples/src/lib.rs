@@ -1,4 +1,4 @@
-//! What the three examples share: reading the platform's environment (or standing in for it
+//! What the examples share: reading the platform's environment (or standing in for it
 //! in development mode), logging, and the start-up banner.
 
 use std::convert::Infallible;
@@ -172,13 +172,7 @@ fn preflight(layer_policies: &[Policy]) -> Result<usize, String> {
 /// a real service would refuse to start instead, as `examples/function`'s server does.
 pub fn announce(mode: &Mode, name: &str, bound: SocketAddr, layer_policies: &[Policy]) {
     println!("{name} listening on http://{bound}");
-    match preflight(layer_policies) {
-        Ok(routes) => println!("protection: ok, {routes} protected routes checked"),
-        Err(problem) => {
-            tracing::error!(%problem, "misconfigured: protected routes answer 500 until this is fixed");
-            println!("protection: MISCONFIGURED, protected routes answer 500: {problem}");
-        }
-    }
+    print_verdict(layer_policies);
     let base = format!("http://127.0.0.1:{}", bound.port());
     match mode {
         Mode::Platform => {
@@ -187,27 +181,7 @@ pub fn announce(mode: &Mode, name: &str, bound: SocketAddr, layer_policies: &[Po
             );
         }
         Mode::Development(keys) => {
-            let namespace = std::env::var(env::NAMESPACE_ID).unwrap_or_default();
-            let container = std::env::var(env::CONTAINER_ID).unwrap_or_default();
-            println!();
-            println!(
-                "DEVELOPMENT MODE: SCW_PUBLIC_KEY is unset, so this process generated its own key pair"
-            );
-            println!(
-                "and trusts only tokens it signed. On Scaleway the platform's key is used instead."
-            );
-            println!("  namespace id: {namespace}");
-            println!("  container id: {container}");
-            println!();
-            println!(
-                "export NS_TOKEN='{}'",
-                keys.token().namespace(&namespace).sign()
-            );
-            println!(
-                "export CT_TOKEN='{}'",
-                keys.token().container(&namespace, &container).sign()
-            );
-            println!();
+            print_development_tokens(keys);
             for (method, path, protection) in ROUTES {
                 for (header, kind) in curl_cases(protection) {
                     let expected = expected_status(protection, kind);
@@ -224,6 +198,76 @@ pub fn announce(mode: &Mode, name: &str, bound: SocketAddr, layer_policies: &[Po
                     let header = header.map(|h| format!(" -H \"{h}\"")).unwrap_or_default();
                     println!("curl -i{method}{header}{body} {base}{path}   # expect {expected}");
                 }
+            }
+            println!();
+        }
+    }
+}
+
+/// The second line of every banner: the verdict over every protected route or method.
+fn print_verdict(layer_policies: &[Policy]) {
+    match preflight(layer_policies) {
+        Ok(routes) => println!("protection: ok, {routes} protected routes checked"),
+        Err(problem) => {
+            tracing::error!(%problem, "misconfigured: protected routes answer 500 until this is fixed");
+            println!("protection: MISCONFIGURED, protected routes answer 500: {problem}");
+        }
+    }
+}
+
+/// Development mode's warning, ids and the two tokens it signed (`$NS_TOKEN`, `$CT_TOKEN`).
+fn print_development_tokens(keys: &KeyPair) {
+    let namespace = std::env::var(env::NAMESPACE_ID).unwrap_or_default();
+    let container = std::env::var(env::CONTAINER_ID).unwrap_or_default();
+    println!();
+    println!(
+        "DEVELOPMENT MODE: SCW_PUBLIC_KEY is unset, so this process generated its own key pair"
+    );
+    println!("and trusts only tokens it signed. On Scaleway the platform's key is used instead.");
+    println!("  namespace id: {namespace}");
+    println!("  container id: {container}");
+    println!();
+    println!(
+        "export NS_TOKEN='{}'",
+        keys.token().namespace(&namespace).sign()
+    );
+    println!(
+        "export CT_TOKEN='{}'",
+        keys.token().container(&namespace, &container).sign()
+    );
+    println!();
+}
+
+/// The gRPC example's methods, the token each printed call sends, and what it gets.
+pub const GRPC_CALLS: [(&str, Option<&str>, &str); 8] = [
+    ("status", None, "an answer"),
+    ("hello", Some("$NS_TOKEN"), "an answer"),
+    ("hello", Some("$CT_TOKEN"), "PermissionDenied"),
+    ("hello", None, "Unauthenticated"),
+    ("restart", Some("$CT_TOKEN"), "an answer"),
+    ("restart", Some("$NS_TOKEN"), "PermissionDenied"),
+    ("countdown", Some("$NS_TOKEN"), "4 ticks"),
+    ("countdown", None, "Unauthenticated"),
+];
+
+/// The gRPC example's banner: where it listens (HTTP/2 cleartext), the verdict over its
+/// protected methods, and in development mode tokens and client commands that work as
+/// printed.
+pub fn announce_grpc(mode: &Mode, name: &str, bound: SocketAddr) {
+    println!("{name} listening on http://{bound}");
+    print_verdict(&[]);
+    let server = format!("http://127.0.0.1:{}", bound.port());
+    match mode {
+        Mode::Platform => println!(
+            "try: GRPC_SERVER={server} cargo run -q --example grpc -- call status   (methods: status, hello, restart, countdown; a token as the last argument)"
+        ),
+        Mode::Development(keys) => {
+            print_development_tokens(keys);
+            for (method, token, expected) in GRPC_CALLS {
+                let token = token.map(|t| format!(" \"{t}\"")).unwrap_or_default();
+                println!(
+                    "GRPC_SERVER={server} cargo run -q --example grpc -- call {method}{token}   # expect {expected}"
+                );
             }
             println!();
         }

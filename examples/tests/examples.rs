@@ -591,3 +591,96 @@ fn slow_and_idle_clients_are_disconnected() {
         }
     });
 }
+
+/// Runs the gRPC example as a client, `grpc call <method> [token]`, against `port`: its exit
+/// code and what it printed.
+fn grpc_call(port: u16, method: &str, token: Option<&str>) -> (i32, String) {
+    let output = Command::new(binary("grpc"))
+        .env("GRPC_SERVER", format!("http://127.0.0.1:{port}"))
+        .args(["call", method])
+        .args(token)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// The gRPC example in development mode: every call it prints gets what it says, through the
+/// example's own client (a real tonic client over h2c).
+#[test]
+fn the_grpc_example_s_calls_work_as_printed() {
+    // The verdict, the intro, the tokens, one line per call, and blank lines between.
+    let lines = 1 + 1 + 4 + 1 + 2 + 1 + examples::GRPC_CALLS.len() + 1;
+    let running = spawn("grpc", &[], lines);
+    let banner = running.stdout.join("");
+    assert!(
+        banner.contains("protection: ok, 3 protected routes checked"),
+        "{banner}"
+    );
+    let vars: HashMap<String, String> = running
+        .stdout
+        .iter()
+        .filter_map(|line| line.strip_prefix("export "))
+        .filter_map(|line| line.trim().split_once("='"))
+        .map(|(name, value)| (name.to_owned(), value.trim_end_matches('\'').to_owned()))
+        .collect();
+    let calls: Vec<&String> = running
+        .stdout
+        .iter()
+        .filter(|line| line.starts_with("GRPC_SERVER="))
+        .collect();
+    assert_eq!(calls.len(), examples::GRPC_CALLS.len(), "{banner}");
+    for line in calls {
+        let (command, expected) = line.trim().split_once("   # expect ").unwrap();
+        let words: Vec<&str> = command.split_whitespace().collect();
+        // `GRPC_SERVER=.. cargo run -q --example grpc -- call <method> ["$TOKEN"]`
+        let method = words[8];
+        let token = words
+            .get(9)
+            .map(|word| vars[word.trim_matches('"').trim_start_matches('$')].as_str());
+        let (code, said) = grpc_call(running.port, method, token);
+        match expected {
+            "an answer" => {
+                assert_eq!(code, 0, "{line}: {said}");
+                assert!(said.contains("(access: "), "{line}: {said}");
+            }
+            "4 ticks" => {
+                assert_eq!(code, 0, "{line}: {said}");
+                assert_eq!(said, "tick 3\ntick 2\ntick 1\ntick 0\n", "{line}");
+            }
+            status => {
+                assert_eq!(code, 1, "{line}: {said}");
+                assert!(
+                    said.starts_with(&format!("status {status}: ")),
+                    "{line}: {said}"
+                );
+            }
+        }
+    }
+}
+
+/// On the platform with no key, the gRPC example says so at start and its protected methods
+/// answer `INTERNAL`, never an answer; the public one still answers.
+#[test]
+fn the_grpc_example_without_a_key_answers_internal() {
+    let running = spawn(
+        "grpc",
+        &[
+            ("SCW_NAMESPACE_ID", NS),
+            ("SCW_APPLICATION_ID", CT),
+            ("SCW_PUBLIC", "false"),
+        ],
+        2,
+    );
+    let banner = running.stdout.join("");
+    assert!(banner.contains("protection: MISCONFIGURED"), "{banner}");
+    let token = KeyPair::generate().token().container(NS, CT).sign();
+    let (code, said) = grpc_call(running.port, "restart", Some(&token));
+    assert_eq!(
+        (code, said.as_str()),
+        (1, "status Internal: the server cannot verify tokens\n")
+    );
+    assert_eq!(grpc_call(running.port, "status", None).0, 0);
+}
