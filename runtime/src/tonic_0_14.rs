@@ -11,13 +11,14 @@
 //! | [`#[scw_private]`](crate::scw_private) on a method | one method | the attribute on the method in the service's `impl` |
 //!
 //! A refused call never reaches the method and its request stream is never read. The status
-//! is the refusal's class ([`RejectionKind::grpc_code`]), and its message the same short
-//! text as the HTTP body's `error_description`, never a token or a key:
+//! is the refusal's class
+//! ([`RejectionKind::grpc_code`](crate::RejectionKind::grpc_code)), and its message the
+//! same short text as the HTTP body's `error_description`, never a token or a key:
 //!
 #![doc = include_str!("../docs/grpc-statuses.md")]
 //!
 //! An accepted call carries what the check found in its extensions: the [`Access`], and the
-//! [`Claims`] when a token let it in.
+//! [`Claims`](crate::Claims) when a token let it in.
 //!
 //! ```
 //! use scw_private::tonic_0_14::ScwPrivateInterceptor;

@@ -12,6 +12,7 @@ use tests::grpc::{
 };
 use tests::{CT, NS, Route, SIBLING, Token, check_grpc_route_matrix, platform_token, verifier};
 use tonic::Code;
+use tonic::transport::server::TcpIncoming;
 
 /// The cases of the HTTP matrix, with `#[scw_private(..)]` on each method: the same arguments
 /// as the HTTP routes.
@@ -277,7 +278,7 @@ async fn one_layer_answers_grpc_calls_in_grpc_and_http_requests_in_http() {
         .accept_http1(true)
         .layer(ScwPrivateLayer::new(Policy::new()).verifier(verifier(false)))
         .add_routes(routes)
-        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
+        .serve_with_incoming(TcpIncoming::from(listener).with_nodelay(Some(true)));
     tokio::spawn(server);
 
     let refused = tests::get(addr, "/health", &[]).await;
