@@ -118,6 +118,16 @@ fn dev_banner_lines() -> usize {
     1 + 1 + 4 + 1 + 2 + 1 + commands + 1
 }
 
+/// The variables a banner's `export NAME='value'` lines set.
+fn exported(stdout: &[String]) -> HashMap<String, String> {
+    stdout
+        .iter()
+        .filter_map(|line| line.strip_prefix("export "))
+        .filter_map(|line| line.trim().split_once("='"))
+        .map(|(name, value)| (name.to_owned(), value.trim_end_matches('\'').to_owned()))
+        .collect()
+}
+
 /// The status of a `GET` carrying `token` in `X-Auth-Token`.
 fn status(port: u16, path: &str, token: &str) -> u16 {
     send(port, "GET", path, &[("X-Auth-Token", token)], "").status
@@ -196,13 +206,7 @@ fn development_mode_prints_commands_that_work_as_printed() {
             "{name}"
         );
 
-        let vars: HashMap<String, String> = running
-            .stdout
-            .iter()
-            .filter_map(|line| line.strip_prefix("export "))
-            .filter_map(|line| line.trim().split_once("='"))
-            .map(|(name, value)| (name.to_owned(), value.trim_end_matches('\'').to_owned()))
-            .collect();
+        let vars = exported(&running.stdout);
         assert_eq!(vars.len(), 2, "{name}: {banner}");
 
         let commands: Vec<Curl> = running
@@ -619,13 +623,7 @@ fn the_grpc_example_s_calls_work_as_printed() {
         banner.contains("protection: ok, 3 protected routes checked"),
         "{banner}"
     );
-    let vars: HashMap<String, String> = running
-        .stdout
-        .iter()
-        .filter_map(|line| line.strip_prefix("export "))
-        .filter_map(|line| line.trim().split_once("='"))
-        .map(|(name, value)| (name.to_owned(), value.trim_end_matches('\'').to_owned()))
-        .collect();
+    let vars = exported(&running.stdout);
     let calls: Vec<&String> = running
         .stdout
         .iter()

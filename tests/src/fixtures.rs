@@ -105,6 +105,14 @@ impl Token {
         Token::None,
     ];
 
+    /// The kind a handler sees in the claims of this (granted) token.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Token::Namespace | Token::ExplicitNamespace | Token::OtherNamespace => "namespace",
+            _ => "container",
+        }
+    }
+
     pub fn value(self) -> Option<String> {
         Some(match self {
             Token::Namespace => platform_token(Some(NS), None),

@@ -79,6 +79,15 @@ impl Route {
         }
     }
 
+    /// Every way the matrix sends `token` to this route: nothing for no token, else each
+    /// header form.
+    pub fn sendings(self, token: Token) -> Vec<Option<(&'static str, String)>> {
+        match token.value() {
+            None => vec![None],
+            Some(value) => self.header_forms(&value).into_iter().map(Some).collect(),
+        }
+    }
+
     /// The status this route must answer `token` with.
     pub fn expected(self, token: Token) -> u16 {
         use Token as T;
@@ -127,30 +136,16 @@ pub async fn check_route_matrix(addr: SocketAddr) -> usize {
     for route in Route::ALL {
         for token in Token::ALL {
             let expected = route.expected(token);
-            let forms: Vec<Vec<(&str, String)>> = match token.value() {
-                None => vec![vec![]],
-                Some(value) => route
-                    .header_forms(&value)
-                    .into_iter()
-                    .map(|form| vec![form])
-                    .collect(),
-            };
-            for form in forms {
+            for sent in route.sendings(token) {
                 let headers: Vec<(&str, &str)> =
-                    form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                    sent.iter().map(|(n, v)| (*n, v.as_str())).collect();
                 let response = get(addr, route.path(), &headers).await;
-                let context = format!("{route:?} {token:?} {:?}", form.first().map(|f| f.0));
+                let context = format!("{route:?} {token:?} {:?}", sent.as_ref().map(|f| f.0));
                 match Route::error_code(expected, token) {
                     None => {
                         assert_eq!(response.status, 200, "{context}: {response:?}");
                         let claims = response.json();
-                        let kind = if token == Token::Namespace || token == Token::ExplicitNamespace
-                        {
-                            "namespace"
-                        } else {
-                            "container"
-                        };
-                        assert_eq!(claims["kind"], kind, "{context}: {claims}");
+                        assert_eq!(claims["kind"], token.kind(), "{context}: {claims}");
                     }
                     Some(code) => {
                         assert_eq!(response.status, expected, "{context}: {response:?}");
@@ -185,27 +180,14 @@ pub async fn check_grpc_route_matrix(addr_of: impl Fn(Route) -> SocketAddr) -> u
         let mut client = grpc_client(addr_of(route)).await;
         for token in Token::ALL {
             let expected = route.expected(token);
-            let forms: Vec<Vec<(&str, String)>> = match token.value() {
-                None => vec![vec![]],
-                Some(value) => route
-                    .header_forms(&value)
-                    .into_iter()
-                    .map(|form| vec![form])
-                    .collect(),
-            };
-            for form in forms {
+            for sent in route.sendings(token) {
                 let metadata: Vec<(&str, &str)> =
-                    form.iter().map(|(n, v)| (*n, v.as_str())).collect();
-                let context = format!("gRPC {route:?} {token:?} {:?}", form.first().map(|f| f.0));
+                    sent.iter().map(|(n, v)| (*n, v.as_str())).collect();
+                let context = format!("gRPC {route:?} {token:?} {:?}", sent.as_ref().map(|f| f.0));
                 let answer = call_route(&mut client, route, &metadata).await;
                 if expected == 200 {
                     let caller = answer.unwrap_or_else(|status| panic!("{context}: {status:?}"));
-                    let kind = if token == Token::Namespace || token == Token::ExplicitNamespace {
-                        "namespace"
-                    } else {
-                        "container"
-                    };
-                    assert_eq!(caller.kind, kind, "{context}");
+                    assert_eq!(caller.kind, token.kind(), "{context}");
                     assert_eq!(caller.access, "token", "{context}");
                 } else {
                     let status = answer.expect_err(&context);
