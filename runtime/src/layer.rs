@@ -312,6 +312,65 @@ mod tests {
     }
 
     #[test]
+    fn a_grpc_call_is_refused_in_grpc_and_nothing_else_is() {
+        let layer = ScwPrivateLayer::new(Policy::new().scope(Scope::ContainerToken))
+            .verifier(verifier(false));
+        for content_type in ["application/grpc", "application/grpc+proto"] {
+            let response = call(&layer, &[("content-type", content_type)]);
+            assert_eq!(response.status(), 200, "{content_type}");
+            assert_eq!(response.headers()["grpc-status"], "16");
+            assert_eq!(
+                response.headers()["grpc-message"],
+                "the request carries no token"
+            );
+            assert!(response.body().is_empty());
+            assert_eq!(
+                response.extensions().get::<crate::RejectionKind>(),
+                Some(&crate::RejectionKind::MissingCredentials)
+            );
+        }
+        let http = call(&layer, &[("content-type", "application/grpc-web")]);
+        assert_eq!(http.status(), 401);
+        assert!(!http.headers().contains_key("grpc-status"));
+    }
+
+    #[test]
+    fn every_refusal_body_holds_the_text() {
+        use http_body_util::BodyExt as _;
+
+        let collect = |body: http_body_util::Full<bytes::Bytes>| {
+            let future = body.collect();
+            match std::pin::pin!(future).poll(&mut Context::from_waker(std::task::Waker::noop())) {
+                Poll::Ready(Ok(collected)) => collected.to_bytes(),
+                _ => unreachable!("a full body is ready"),
+            }
+        };
+        assert_eq!(String::from_refusal("x".to_owned()), "x");
+        let full = http_body_util::Full::<bytes::Bytes>::from_refusal("{}".to_owned());
+        assert_eq!(collect(full), "{}");
+    }
+
+    #[cfg(feature = "tonic-0_14")]
+    #[test]
+    fn tonic_s_body_is_empty_for_a_grpc_refusal() {
+        use http_body::Body as _;
+
+        assert!(tonic::body::Body::from_refusal(String::new()).is_end_stream());
+        let json = tonic::body::Body::from_refusal("{}".to_owned());
+        assert!(!json.is_end_stream());
+        assert_eq!(json.size_hint().exact(), Some(2));
+    }
+
+    #[cfg(feature = "axum-0_8")]
+    #[test]
+    fn axum_s_body_holds_the_text() {
+        use http_body::Body as _;
+
+        let body = axum::body::Body::from_refusal("{}".to_owned());
+        assert_eq!(body.size_hint().exact(), Some(2));
+    }
+
+    #[test]
     fn hands_the_claims_to_the_inner_service() {
         let token = crate::token::tests::sign(
             &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
