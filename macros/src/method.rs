@@ -188,6 +188,7 @@ mod tests {
             ),
             ("async fn m(&self, _: R) {}", "bind it to a name"),
             ("async fn m(&self, (a, b): R) {}", "bind it to a name"),
+            ("async fn m(&self, req @ _: R) {}", "bind it to a name"),
         ] {
             let message = request(&sig(item)).unwrap_err().to_string();
             assert!(message.contains(error), "{item}: {message}");
@@ -268,5 +269,14 @@ mod tests {
         assert!(errors[1].contains("`on_reject`"), "{errors:?}");
         let async_trait = quote!(Box::pin(async move { r }));
         assert!(validate(&sig("fn m(&self, r: R) {}"), &async_trait, &Args::default()).is_ok());
+        // A method still `async` needs no async-trait body.
+        assert!(
+            validate(
+                &sig("async fn m(&self, r: R) {}"),
+                &quote!(r),
+                &Args::default()
+            )
+            .is_ok()
+        );
     }
 }
