@@ -16,4 +16,6 @@ pub mod migrating {
 
 pub mod grpc {
     #![doc = include_str!("../docs/grpc.md")]
+    #![doc = include_str!("../docs/grpc-statuses.md")]
+    #![doc = include_str!("../docs/grpc-local.md")]
 }

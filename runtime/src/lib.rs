@@ -92,7 +92,10 @@
 //!
 #![doc = include_str!("../docs/responses.md")]
 //!
-//! The description is the refusal's [`Reason`].
+//! The description is the refusal's [`Reason`]. A gRPC call (`content-type:
+//! application/grpc`, `+proto` or `+json`) is refused in gRPC's own words: a trailers-only
+//! response (HTTP 200, no body) whose `grpc-status` is the class's code and whose
+//! `grpc-message` is the same description ([`guide::grpc`]).
 //!
 //! # API at a glance
 //!
