@@ -22,10 +22,7 @@ impl IntoResponse for Rejection {
 }
 
 fn verifier(parts: &Parts) -> &Verifier {
-    parts
-        .extensions
-        .get::<Verifier>()
-        .unwrap_or_else(|| Verifier::global())
+    Verifier::of_request(&parts.extensions)
 }
 
 impl<S, P> FromRequestParts<S> for Guard<P>
@@ -64,10 +61,7 @@ where
     P: HandlerPolicy,
     Rejection: RenderRejection<P>,
 {
-    let verifier = request
-        .extensions()
-        .get::<Verifier>()
-        .unwrap_or_else(|| Verifier::global());
+    let verifier = Verifier::of_request(request.extensions());
     match verifier.authorize(request.headers(), &P::POLICY) {
         Ok(access) => {
             handoff::hand_over(request.extensions_mut(), access);

@@ -96,10 +96,7 @@ where
     fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
         let verifier = match &self.verifier {
             Some(verifier) => verifier,
-            None => request
-                .extensions()
-                .get::<Verifier>()
-                .unwrap_or_else(|| Verifier::global()),
+            None => Verifier::of_request(request.extensions()),
         };
         match verifier.authorize(request.headers(), &self.policy) {
             Ok(access) => {

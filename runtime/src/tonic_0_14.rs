@@ -93,11 +93,7 @@ impl ScwPrivateInterceptor {
 
 impl Interceptor for ScwPrivateInterceptor {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let checked = match &self.verifier {
-            Some(verifier) => check(verifier, &mut request, &self.policy),
-            None => authorize(&mut request, &self.policy),
-        };
-        checked.map(|_| request)
+        check(self.verifier.as_ref(), &mut request, &self.policy).map(|_| request)
     }
 }
 
@@ -122,17 +118,16 @@ impl Interceptor for ScwPrivateInterceptor {
 /// }
 /// ```
 pub fn authorize<T>(request: &mut Request<T>, policy: &Policy) -> Result<Access, Status> {
-    // A handle (an `Arc`) only when the request carries a verifier; the global one is borrowed.
-    let carried = request.extensions().get::<Verifier>().cloned();
-    let verifier = carried.as_ref().unwrap_or_else(|| Verifier::global());
-    check(verifier, request, policy)
+    check(None, request, policy)
 }
 
+/// The check with `own`, else the request's verifier ([`Verifier::of_request`]).
 fn check<T>(
-    verifier: &Verifier,
+    own: Option<&Verifier>,
     request: &mut Request<T>,
     policy: &Policy,
 ) -> Result<Access, Status> {
+    let verifier = own.unwrap_or_else(|| Verifier::of_request(request.extensions()));
     // The metadata's headers as received: ASCII entries are the token headers; a `-bin`
     // entry has another name (`x-auth-token-bin`), so it is never read as a token.
     let access = verifier.authorize(request.metadata().as_ref(), policy)?;

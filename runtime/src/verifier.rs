@@ -157,6 +157,16 @@ impl Verifier {
         &GLOBAL
     }
 
+    /// The verifier a request is checked with when no other is given: a request extension of
+    /// this type (an application's own), else [`Verifier::global`]. Borrowed, never cloned:
+    /// this runs on every request.
+    #[cfg(any(feature = "axum-0_8", feature = "tower", feature = "tonic-0_14"))]
+    pub(crate) fn of_request(extensions: &http::Extensions) -> &Verifier {
+        extensions
+            .get::<Verifier>()
+            .unwrap_or_else(|| Verifier::global())
+    }
+
     /// Builds a verifier from explicit values, without touching the process environment.
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder::default()
