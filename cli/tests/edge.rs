@@ -424,7 +424,7 @@ fn an_edge_that_cannot_serve_leaves_no_service_running() {
     assert!(!alive(service_pid), "the service outlived the edge");
 }
 
-/// The processes of process group `group`, from `/proc`.
+/// The processes of process group `group` that still hold anything, from `/proc`.
 fn group_members(group: u32) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -432,15 +432,33 @@ fn group_members(group: u32) -> Vec<u32> {
     entries
         .filter_map(|entry| {
             let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // `pid (comm) state ppid pgrp ...`; `comm` may hold spaces and parentheses.
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            let state = *fields.first()?;
-            let pgrp: u32 = fields.get(2)?.parse().ok()?;
-            // A zombie has exited; only its parent's wait is missing.
-            (pgrp == group && state != "Z").then_some(pid)
+            let (_, pgrp) = state_and_group(&format!("/proc/{pid}/stat"))?;
+            (pgrp == group && has_a_live_thread(pid)).then_some(pid)
         })
         .collect()
+}
+
+/// The state letter and process group in a `stat` file: `pid (comm) state ppid pgrp ...`, where
+/// `comm` may hold spaces and parentheses.
+fn state_and_group(stat_file: &str) -> Option<(String, u32)> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some((fields.first()?.to_string(), fields.get(2)?.parse().ok()?))
+}
+
+/// Whether a thread of `pid` has not exited yet. A zombie has exited, only its parent's wait is
+/// missing; but the main thread of a killed multithreaded process can be a zombie while its other
+/// threads are still tearing down, and they hold its descriptors (its listening socket) until the
+/// last one is gone. So every thread counts, not only the one `/proc/{pid}/stat` describes.
+fn has_a_live_thread(pid: u32) -> bool {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    threads.filter_map(Result::ok).any(|thread| {
+        let stat = thread.path().join("stat");
+        state_and_group(stat.to_str().unwrap_or_default())
+            .is_some_and(|(state, _)| state != "Z" && state != "X")
+    })
 }
 
 /// Waits up to 5 seconds for the group to be gone and the service's port to be free.
