@@ -939,15 +939,6 @@ fn says(said: &std::sync::Mutex<String>, needle: &str, seconds: u64) -> bool {
     false
 }
 
-/// Whether a process runs (a zombie has exited: only its parent's wait is missing).
-fn running(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z")
-    })
-}
-
 /// A service that daemonises a second quickstart (a subshell starts it under `setsid` and
 /// exits, so it is in no group of the service's and its parent is gone) outlives neither a
 /// stopped edge nor a service that exits: the edge is its subreaper and ends it (Linux).
@@ -985,7 +976,7 @@ fn a_daemonised_service_never_outlives_the_edge() {
             );
             std::thread::sleep(Duration::from_millis(20));
         };
-        assert!(running(daemon), "{ending}");
+        assert!(has_a_live_thread(daemon), "{ending}");
         if ending.starts_with("SIGTERM") {
             assert!(
                 says(&said, "scw-jwt edge listening on", 60),
@@ -996,7 +987,7 @@ fn a_daemonised_service_never_outlives_the_edge() {
         }
         wait_exit(&mut process);
         let deadline = Instant::now() + Duration::from_secs(5);
-        while running(daemon) {
+        while has_a_live_thread(daemon) {
             assert!(
                 Instant::now() < deadline,
                 "{ending}: the daemon {daemon} outlived the edge"

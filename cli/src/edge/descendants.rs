@@ -34,6 +34,9 @@ pub(super) fn become_subreaper() -> Result<(), std::io::Error> {
 /// A process as `/proc/<pid>/stat` describes it.
 struct Process {
     parent: libc::pid_t,
+    /// Every thread has exited: only its parent's wait is missing. The main thread alone is not
+    /// enough: it can be a zombie (it called `pthread_exit`, or it died first of a SIGKILL) while
+    /// other threads still run and hold the process's sockets.
     zombie: bool,
 }
 
@@ -48,11 +51,26 @@ fn processes() -> HashMap<libc::pid_t, Process> {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             // `pid (comm) state ppid ...`; `comm` may hold spaces and parentheses.
             let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
-            let zombie = fields.next()? == "Z";
+            let zombie = fields.next()? == "Z" && !has_a_live_thread(pid);
             let parent = fields.next()?.parse().ok()?;
             Some((pid, Process { parent, zombie }))
         })
         .collect()
+}
+
+/// Whether any thread of `pid` is neither a zombie nor dead. Read only for a process whose main
+/// thread is a zombie, which is rare and short-lived.
+fn has_a_live_thread(pid: libc::pid_t) -> bool {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    threads.filter_map(Result::ok).any(|thread| {
+        std::fs::read_to_string(thread.path().join("stat")).is_ok_and(|stat| {
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|state| state != "Z" && state != "X")
+        })
+    })
 }
 
 /// The processes below `root`, zombies included, from one reading of `/proc`.
@@ -145,4 +163,27 @@ pub(super) fn exposed_listeners() -> Option<Vec<SocketAddr>> {
     exposed.sort();
     exposed.dedup();
     Some(exposed)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_running_process_has_a_live_thread_and_an_exited_one_has_none() {
+        let this = libc::pid_t::try_from(std::process::id()).unwrap();
+        assert!(has_a_live_thread(this));
+
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // Not reaped yet: a zombie, whose only thread has exited.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !processes().get(&pid).is_some_and(|p| p.zombie) {
+            assert!(Instant::now() < deadline, "`true` did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!has_a_live_thread(pid));
+        child.wait().unwrap();
+        assert!(!has_a_live_thread(pid), "a reaped process has no threads");
+    }
 }
