@@ -432,7 +432,7 @@ fn group_members(group: u32) -> Vec<u32> {
     entries
         .filter_map(|entry| {
             let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let (_, pgrp) = state_and_group(&format!("/proc/{pid}/stat"))?;
+            let (_, pgrp) = state_and_group(format!("/proc/{pid}/stat").as_ref())?;
             (pgrp == group && has_a_live_thread(pid)).then_some(pid)
         })
         .collect()
@@ -440,7 +440,7 @@ fn group_members(group: u32) -> Vec<u32> {
 
 /// The state letter and process group in a `stat` file: `pid (comm) state ppid pgrp ...`, where
 /// `comm` may hold spaces and parentheses.
-fn state_and_group(stat_file: &str) -> Option<(String, u32)> {
+fn state_and_group(stat_file: &std::path::Path) -> Option<(String, u32)> {
     let stat = std::fs::read_to_string(stat_file).ok()?;
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     Some((fields.first()?.to_string(), fields.get(2)?.parse().ok()?))
@@ -455,8 +455,7 @@ fn has_a_live_thread(pid: u32) -> bool {
         return false;
     };
     threads.filter_map(Result::ok).any(|thread| {
-        let stat = thread.path().join("stat");
-        state_and_group(stat.to_str().unwrap_or_default())
+        state_and_group(&thread.path().join("stat"))
             .is_some_and(|(state, _)| state != "Z" && state != "X")
     })
 }
