@@ -1,10 +1,13 @@
 //! The quickstart's routes on plain hyper 1, no web framework: `cargo run --example hyper`.
 //!
 //! Each protected route is a tower service wrapped in `ScwPrivateLayer`, which answers
-//! refusals itself and hands the verified claims over in the request's extensions.
+//! refusals itself and hands the verified claims over in the request's extensions. The
+//! layer's responses carry its own body type (the route's, or the refusal's), so the routes
+//! are boxed to one body type, as a router of mixed services does.
 
 use std::convert::Infallible;
 
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
@@ -14,11 +17,11 @@ use serde_json::{Value, json};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer as _, ServiceExt as _, service_fn};
 
-type Body = Full<Bytes>;
+type Body = BoxBody<Bytes, Infallible>;
 type Route = BoxCloneSyncService<Request<Incoming>, Response<Body>, Infallible>;
 
-fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(value.to_string()));
+fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::from(value.to_string()));
     *response.status_mut() = status;
     response.headers_mut().insert(
         "content-type",
@@ -56,7 +59,27 @@ fn protected(layer: ScwPrivateLayer) -> Route {
     let handler = service_fn(|request: Request<Incoming>| async move {
         Ok::<_, Infallible>(json_response(StatusCode::OK, &caller(&request)))
     });
-    BoxCloneSyncService::new(layer.layer(handler))
+    route(layer, handler)
+}
+
+/// `handler` behind `layer`, its responses' bodies boxed.
+fn route<S>(layer: ScwPrivateLayer, handler: S) -> Route
+where
+    S: tower::Service<
+            Request<Incoming>,
+            Response = Response<Full<Bytes>>,
+            Error = Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    BoxCloneSyncService::new(
+        layer
+            .layer(handler)
+            .map_response(|response| response.map(|body| body.boxed())),
+    )
 }
 
 /// Behind the platform's edge: the verified token's caller, or the platform's word.
@@ -67,7 +90,7 @@ fn platform_iam() -> Route {
         let body = access.map_or(json!({"kind": "unknown"}), examples::platform_iam_caller);
         Ok::<_, Infallible>(json_response(StatusCode::OK, &body))
     });
-    BoxCloneSyncService::new(ScwPrivateLayer::new(PLATFORM_IAM).layer(handler))
+    route(ScwPrivateLayer::new(PLATFORM_IAM), handler)
 }
 
 fn echo() -> Route {
@@ -89,7 +112,7 @@ fn echo() -> Route {
             ),
         })
     });
-    BoxCloneSyncService::new(ScwPrivateLayer::new(PRIVATE).layer(handler))
+    route(ScwPrivateLayer::new(PRIVATE), handler)
 }
 
 #[derive(Clone)]
@@ -127,12 +150,12 @@ impl Routes {
             _ => {
                 let response = json_response(StatusCode::NOT_FOUND, &json!({"error": "not found"}));
                 examples::log_request(method.as_str(), &path, 404, None);
-                return Ok(response);
+                return Ok(response.map(|body| body.boxed()));
             }
         };
         let response = match route {
             Some(route) => route.oneshot(request).await?,
-            None => json_response(StatusCode::OK, &examples::index()),
+            None => json_response(StatusCode::OK, &examples::index()).map(|body| body.boxed()),
         };
         let refusal = response.extensions().get::<RejectionKind>().copied();
         examples::log_request(method.as_str(), &path, response.status().as_u16(), refusal);

@@ -2,15 +2,15 @@
 # Mutation testing with cargo-mutants: would a test notice if a rule broke?
 #
 #   scripts/mutants.sh                               # runtime/src, the runtime's own tests
-#   scripts/mutants.sh --file runtime/src/token.rs   # one file (any cargo-mutants option works)
+#   scripts/mutants.sh --file runtime/src/verification/token.rs   # one file (any cargo-mutants option works)
 #   scripts/mutants.sh adapters                      # the framework adapters, against every
 #                                                    # package with HTTP round-trips
 #   scripts/mutants.sh macros                        # macros/src, the macro crate's tests
 #   scripts/mutants.sh cli                           # cli/src, scw-jwt's tests
 #
 # The runtime's own tests (`--lib --tests`) are the ones that travel with the published crate,
-# so they must catch every viable mutant of the rules. The framework adapters (axum.rs,
-# actix.rs, handoff.rs, private.rs) are glue whose behaviour only shows through a real
+# so they must catch every viable mutant of the rules. The framework adapters (integration/
+# axum.rs, actix.rs, handoff.rs, and expansion.rs) are glue whose behaviour only shows through a real
 # framework: the HTTP round-trips of `tests/` and `examples/` catch their mutants (handoff.rs's
 # rules are pinned by the runtime's own tests as well). `testing/` is the test kit itself.
 # Mutants accepted as equivalent (no test can tell them apart, because no behaviour changes)
@@ -26,7 +26,7 @@ if ! command -v cargo-mutants >/dev/null; then
     cargo install cargo-mutants --locked --version 27.1.0
 fi
 
-adapters=(runtime/src/axum.rs runtime/src/actix.rs runtime/src/handoff.rs runtime/src/private.rs)
+adapters=(runtime/src/integration/axum.rs runtime/src/integration/actix.rs runtime/src/integration/handoff.rs runtime/src/expansion.rs)
 mode=runtime
 case "${1:-}" in
     runtime | adapters | macros | cli) mode=$1 && shift ;;

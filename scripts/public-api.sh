@@ -32,6 +32,7 @@ RUSTC_BOOTSTRAP=1 RUSTDOCFLAGS="-Z unstable-options --output-format json" \
     cargo doc --no-deps --all-features -p scw-private --quiet
 current=$(mktemp)
 trap 'rm -f "$current"' EXIT
+status=0
 cargo public-api --rustdoc-json "$target/doc/scw_private.json" --omit blanket-impls >"$current"
 
 if [ "${1:-}" = "--bless" ]; then
@@ -40,12 +41,28 @@ if [ "${1:-}" = "--bless" ]; then
     exit 0
 fi
 
-status=0
 if ! diff -u "$listing" "$current"; then
     echo >&2
     echo "The public API of scw-private changed (above: - committed, + now)." >&2
     echo "If the change is meant, run scripts/public-api.sh --bless, commit $listing with it," >&2
     echo "and say what changed in CHANGELOG.md." >&2
+    status=1
+fi
+
+# Nothing that exists only for expansions may show, on its own page or on a public type's: the
+# items of `runtime/src/expansion.rs` and every name `__private` re-exports (lib.rs).
+internal=$(
+    {
+        sed -nE 's/^pub (struct|enum|trait|fn|const fn|static|const|type) ([A-Za-z_][A-Za-z0-9_]*).*/\2/p' runtime/src/expansion.rs
+        sed -n '/^pub mod __private {/,/^}/p' runtime/src/lib.rs | sed -nE 's/^ *pub use [^;]*::\{?([^;}]*)\}?;/\1/p' | tr ',' '\n' | tr -d ' *'
+    } | sed '/^$/d' | sort -u
+)
+[ -n "$internal" ] || { echo "found no item of __private to look for" >&2; exit 1; }
+pattern="scw_private::__private|$(printf '%s\n' $internal | paste -sd '|')"
+if leaked=$(grep -nwE "$pattern" "$current"); then
+    echo "The public API names items that exist only for #[scw_private] expansions:" >&2
+    printf '%s\n' "$leaked" >&2
+    echo "Keep them in __private and off public types (see runtime/src/expansion.rs)." >&2
     status=1
 fi
 

@@ -112,8 +112,9 @@ pub fn start() -> Mode {
 }
 
 /// The log filter when `RUST_LOG` is unset: one line per request from the examples; the
-/// crate's own per-refusal events (at `info`) are left out, its misconfiguration errors kept.
-/// `RUST_LOG=scw_private=info` shows every refusal with its reason.
+/// crate's own per-refusal events (at `debug`) are left out, its misconfiguration errors and
+/// hints (`error`, `warn`) kept.
+/// `RUST_LOG=scw_private=debug` shows every refusal with its reason.
 pub const DEFAULT_LOG_FILTER: &str = "info,scw_private=warn";
 
 fn init_logging() {
@@ -152,15 +153,41 @@ pub fn listen_addr() -> SocketAddr {
 
 /// Checks every protected route before the banner: the binary's `#[scw_private]` handlers,
 /// then `layer_policies`. How many were checked, or the first problem.
-fn preflight(layer_policies: &[Policy]) -> Result<usize, String> {
+fn preflight(layer_policies: &[Policy]) -> Result<usize, Misconfigured> {
     let verifier = Verifier::global();
     let handlers = verifier
         .preflight_handlers()
-        .map_err(|problem| problem.to_string())?;
+        .map_err(|problem| Misconfigured {
+            answer: problem.config_error().map_or(ANSWER_500, answer),
+            problem: problem.to_string(),
+        })?;
     verifier
         .preflight_all(layer_policies)
-        .map_err(|problem| format!("a route protected by the tower layer: {problem}"))?;
+        .map_err(|problem| Misconfigured {
+            answer: answer(&problem),
+            problem: format!("a route protected by the tower layer: {problem}"),
+        })?;
     Ok(handlers + layer_policies.len())
+}
+
+/// What preflight found, and what the routes really answer because of it.
+struct Misconfigured {
+    answer: &'static str,
+    problem: String,
+}
+
+const ANSWER_500: &str = "protected routes answer 500";
+
+/// What the routes answer while `problem` lasts: 500 for everything but an unusable
+/// `SCW_PUBLIC`, which makes the routes that read it trust nothing (they still serve a valid
+/// token, and refuse everything else with 401).
+fn answer(problem: &scw_private::ConfigError) -> &'static str {
+    match problem {
+        scw_private::ConfigError::InvalidPrivacy => {
+            "`public_if_env` and `platform_iam` routes trust nothing: they need a token (401 without)"
+        }
+        _ => ANSWER_500,
+    }
 }
 
 /// Says what the process is doing: where it listens, then the verdict over every protected
@@ -208,9 +235,9 @@ pub fn announce(mode: &Mode, name: &str, bound: SocketAddr, layer_policies: &[Po
 fn print_verdict(layer_policies: &[Policy]) {
     match preflight(layer_policies) {
         Ok(routes) => println!("protection: ok, {routes} protected routes checked"),
-        Err(problem) => {
-            tracing::error!(%problem, "misconfigured: protected routes answer 500 until this is fixed");
-            println!("protection: MISCONFIGURED, protected routes answer 500: {problem}");
+        Err(Misconfigured { answer, problem }) => {
+            tracing::error!(%problem, "misconfigured: {answer} until this is fixed");
+            println!("protection: MISCONFIGURED, {answer}: {problem}");
         }
     }
 }

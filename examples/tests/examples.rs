@@ -393,7 +393,8 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
         // error.
         let verdict = running.stdout.join("");
         assert!(
-            verdict.contains("protection: MISCONFIGURED") && verdict.contains("not a PEM key"),
+            verdict.contains("protection: MISCONFIGURED, protected routes answer 500")
+                && verdict.contains("not a PEM key"),
             "{name}: {verdict}"
         );
         assert!(!verdict.contains("protection: ok"), "{name}: {verdict}");
@@ -414,6 +415,11 @@ fn a_bad_environment_still_serves_the_public_route_and_answers_500_on_protected_
         let verdict = running.stdout.join("");
         assert!(
             verdict.contains("protection: MISCONFIGURED") && verdict.contains("`SCW_PUBLIC`"),
+            "{name}: {verdict}"
+        );
+        // ... and says what those routes really answer: not 500, but 401 without a token.
+        assert!(
+            verdict.contains("trust nothing") && !verdict.contains("answer 500"),
             "{name}: {verdict}"
         );
         assert_eq!(status(running.port, "/private", &token), 200, "{name}");
@@ -483,7 +489,7 @@ fn the_log_filter_and_the_listen_address_come_from_the_environment() {
         let mut env = platform.to_vec();
         env.extend([
             ("LISTEN_HOST", "127.0.0.1"),
-            ("RUST_LOG", "scw_private=info"),
+            ("RUST_LOG", "scw_private=debug"),
         ]);
         let running = spawn(name, &env, 1);
         assert!(

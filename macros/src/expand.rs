@@ -19,10 +19,10 @@
 //!         let _ = __scw_requires_a_framework::<()>;
 //!     };
 //!     // the handler, recorded for `Verifier::preflight_handlers`
-//!     #[::scw_private::__private::linkme::distributed_slice(::scw_private::__private::PROTECTED_HANDLERS)]
+//!     #[::scw_private::__private::linkme::distributed_slice(::scw_private::__private::SCW_PRIVATE_0_1_HANDLERS)]
 //!     #[linkme(crate = ::scw_private::__private::linkme)]
 //!     static __SCW_HANDLER: ::scw_private::__private::ProtectedHandler =
-//!         ::scw_private::__private::ProtectedHandler::__new("handler", ::core::module_path!(), ..::POLICY);
+//!         ::scw_private::__private::protected_handler("handler", ::core::module_path!(), ..::POLICY);
 //!     { ... }   // the body as written
 //! }
 //! ```
@@ -45,9 +45,9 @@
 //!         const POLICY: ::scw_private::__private::Policy =
 //!             ::scw_private::__private::Policy::new().header("X-Token");
 //!     }
-//!     impl ::scw_private::__private::RenderRejection<__scw_private_handler> for ::scw_private::Rejection {
+//!     impl ::scw_private::__private::RenderRejection<__scw_private_handler> for ::scw_private::__private::Refusal {
 //!         fn render(self) -> ::scw_private::__private::Reply {
-//!             ::scw_private::__private::Reply::Default(self)   // or `on_reject`'s response
+//!             ::scw_private::__private::Reply::Default(self.0)   // or `on_reject`'s response
 //!         }
 //!     }
 //! };
@@ -233,10 +233,10 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
             fn #requires_framework<T: #krate::__private::FrameworkEnabled>() {}
             let _ = #requires_framework::<()>;
         };
-        #[#krate::__private::linkme::distributed_slice(#krate::__private::PROTECTED_HANDLERS)]
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::SCW_PRIVATE_0_1_HANDLERS)]
         #[linkme(crate = #krate::__private::linkme)]
         static #record: #krate::__private::ProtectedHandler =
-            #krate::__private::ProtectedHandler::__new(
+            #krate::__private::protected_handler(
                 #name,
                 ::core::module_path!(),
                 <#policy_type as #krate::__private::HandlerPolicy>::POLICY,
@@ -317,9 +317,9 @@ fn own_policy_type(
     let render = match &args.on_reject {
         // Spanned on the user's path so a wrong signature is reported there.
         Some((_, path)) => {
-            quote_spanned!(path.span()=> #krate::__private::IntoReply::into_reply(#path(self)))
+            quote_spanned!(path.span()=> #krate::__private::IntoReply::into_reply(#path(self.0)))
         }
-        None => quote!(#krate::__private::Reply::Default(self)),
+        None => quote!(#krate::__private::Reply::Default(self.0)),
     };
     let vis = &function.vis;
     let beside = quote! {
@@ -332,7 +332,7 @@ fn own_policy_type(
                 const POLICY: #krate::__private::Policy = #policy;
             }
 
-            impl #krate::__private::RenderRejection<#policy_type> for #krate::Rejection {
+            impl #krate::__private::RenderRejection<#policy_type> for #krate::__private::Refusal {
                 fn render(self) -> #krate::__private::Reply {
                     #render
                 }
@@ -399,7 +399,7 @@ mod tests {
         // The record and the framework check are in the body, before the body as written.
         assert!(out.contains("static __SCW_HANDLER"), "{out}");
         assert!(
-            out.contains("__new (\"h\" , :: core :: module_path ! ()"),
+            out.contains("protected_handler (\"h\" , :: core :: module_path ! ()"),
             "{out}"
         );
         assert!(out.ends_with("{ 1 } } }"), "{out}");
@@ -463,7 +463,7 @@ mod tests {
             ("namespace_id = \"n\"", ". namespace_id (\"n\")"),
             ("container_id = \"c\"", ". container_id (\"c\")"),
             ("header = \"X-T\"", ". header (\"X-T\")"),
-            ("on_reject = reject", "reject (self)"),
+            ("on_reject = reject", "reject (self . 0)"),
         ] {
             let out = expand_str(args, "pub async fn h() {}");
             assert!(

@@ -9,7 +9,7 @@
 //! ```text
 //! {
 //!     const __SCW_POLICY: ::scw_private::__private::Policy = ::scw_private::__private::Policy::new()...;
-//!     #[..distributed_slice(..)] static __SCW_HANDLER: .. = ProtectedHandler::__new("say_hello", .., __SCW_POLICY);
+//!     #[..distributed_slice(..)] static __SCW_HANDLER: .. = protected_handler("say_hello", .., __SCW_POLICY);
 //!     let mut request = request;
 //!     if let Err(status) = ::scw_private::__private::MethodRequest::authorize(&mut request, &__SCW_POLICY) {
 //!         return Err(status);
@@ -129,10 +129,10 @@ pub(crate) fn rewrite(
     let name = sig.ident.to_string();
     let check = quote! {
         const #policy_const: #krate::__private::Policy = #policy;
-        #[#krate::__private::linkme::distributed_slice(#krate::__private::PROTECTED_HANDLERS)]
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::SCW_PRIVATE_0_1_HANDLERS)]
         #[linkme(crate = #krate::__private::linkme)]
         static #record: #krate::__private::ProtectedHandler =
-            #krate::__private::ProtectedHandler::__new(#name, ::core::module_path!(), #policy_const);
+            #krate::__private::protected_handler(#name, ::core::module_path!(), #policy_const);
         #[allow(unused_mut)]
         let mut #request = #request;
         if let ::core::result::Result::Err(status) =

@@ -1,10 +1,15 @@
 //! Longer reads, one page each. Nothing here is code.
 //!
 //! These pages are part of the crate's documentation on every build, not behind a feature:
-//! their paths (`guide::iam_era`, `guide::migrating`, `guide::grpc`) are kept like any other public path, so
+//! their paths (`guide::configuration`, `guide::iam_era`, `guide::migrating`, `guide::grpc`)
+//! are kept like any other public path, so
 //! links to them from the README, from error messages and from elsewhere keep working across
 //! releases. They hold no items, so nothing in them can break a build; their text changes
 //! freely.
+
+pub mod configuration {
+    #![doc = include_str!("../docs/configuration.md")]
+}
 
 pub mod iam_era {
     #![doc = include_str!("../docs/iam-era.md")]

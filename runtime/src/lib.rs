@@ -103,8 +103,9 @@
 //! - [`Access`]: how a request got in (a verified token, a public container, the platform's
 //!   word); [`Claims`], [`OptionalClaims`], [`TokenKind`]: what a verified token says.
 //! - [`Policy`], [`Scope`]: what one handler requires.
-//! - [`ProtectedHandler`], [`PreflightError`]: every `#[scw_private]` handler of the program,
-//!   and why one cannot be served.
+//! - [`registry`]: [`ProtectedHandler`](registry::ProtectedHandler) and
+//!   [`PreflightError`](registry::PreflightError), every `#[scw_private]` handler of the
+//!   program, and why one cannot be served.
 //! - [`Verifier`], [`VerifierBuilder`]: the check, from the environment or explicit values.
 //! - [`Rejection`], [`RejectionKind`], [`Reason`]: a refusal, its class and its cause.
 //! - [`ConfigError`], [`Origin`], [`KeyError`], [`PublicKey`]: configuration and the key.
@@ -123,9 +124,9 @@
 //!   `rsa` crate instead. With both, aws-lc-rs is used and nothing panics. jsonwebtoken's
 //!   process-wide crypto provider is neither installed nor used (not even read, which would
 //!   install one): the application's own jsonwebtoken calls use whatever it installs.
-//! - `tracing` (default): one event per refusal with its class and reason; misconfiguration at
-//!   error level, at most once a minute. Never a token or a key. Install a subscriber (for
-//!   example `tracing_subscriber::fmt::init()`) to see them.
+//! - `tracing` (default): one event per refusal with its class and reason, never a token or a
+//!   key. Install a subscriber (for example `tracing_subscriber::fmt::init()`) to see them;
+//!   the levels are below ([Logs](#logs)).
 //! - `axum-0_8`, `actix-web-4`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
@@ -136,51 +137,56 @@
 //! - `aide-0_15`, `utoipa-6`: `openapi`, the security schemes and requirements in OpenAPI
 //!   documents generated with aide or utoipa.
 //!
+//! # Logs
+//!
+//! With the `tracing` feature, every event has the target `scw_private`, and its level says
+//! who can act on it:
+//!
+//! | level | event | how often |
+//! |---|---|---|
+//! | `error` | the server is misconfigured (key, ids, `SCW_PUBLIC`, a policy): protected requests answer 500 | once when the environment is read; then at most once a minute, the rest at `debug` |
+//! | `warn` | a refusal that says something about the server's setup, with a `hint` (an IAM key sent to a route without `platform_iam`) | at most once a minute, the rest at `debug` |
+//! | `debug` | every other refusal: its `class` and `reason` | every refusal |
+//! | `trace` | a call let in on the platform's word (`platform_iam`) | every such call |
+//!
+//! A refusal is the protection working, and anyone who can reach the port can cause one: at
+//! `info`, a flood of bad requests would become the loudest line of the service's log (axum
+//! logs its own rejections at `trace`). The recommended filter, `scw_private=warn`, shows
+//! every misconfiguration and every hint; `scw_private=debug` shows every refusal with its
+//! reason.
+//!
 //! # Guides
 //!
 //! - [`guide::iam_era`]: what `platform_iam` trusts, and what `SCW_PUBLIC` means.
 //! - [`guide::migrating`]: from jwt-authorizer or a hand-written `jsonwebtoken` middleware.
 //! - [`guide::grpc`]: tonic services on an h2c container, three ways, refused in gRPC's words.
-#![forbid(unsafe_code)]
+// `deny` rather than `forbid`: the registry's one linker-section static is allowed, with its
+// reason beside it (`registry.rs`); there is no unsafe block in the crate.
+#![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod access;
-mod builder;
-mod cache;
-mod claims;
-mod config;
-mod crypto;
-mod der;
-mod extract;
-mod grpc;
-mod handlers;
-#[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
-mod handoff;
-mod key;
-mod log;
-mod platform;
-mod policy;
-mod private;
-mod rejection;
-mod scope;
-mod token;
-mod verifier;
+// Three layers, each importing only those below it (`scripts/layers.sh` keeps it so):
+// - `verification`: the core, which knows no framework and nothing of the macro;
+// - `registry` and `expansion`: what `#[scw_private]` expansions record and name;
+// - `integration`: axum, actix-web, tower, tonic and OpenAPI, on top of both.
+// `__private` below is assembled from the last two; nothing in the crate imports it.
+mod expansion;
+mod integration;
+pub mod registry;
+mod verification;
 
-#[cfg(feature = "actix-web-4")]
-mod actix;
-#[cfg(feature = "axum-0_8")]
-mod axum;
 pub mod env;
 pub mod guide;
-#[cfg(feature = "tower")]
-pub mod layer;
-#[cfg(any(feature = "aide-0_15", feature = "utoipa-6"))]
-pub mod openapi;
 #[cfg(feature = "testing")]
 pub mod testing;
+
+#[cfg(feature = "tower")]
+pub use crate::integration::layer;
+#[cfg(any(feature = "aide-0_15", feature = "utoipa-6"))]
+pub use crate::integration::openapi;
 #[cfg(feature = "tonic-0_14")]
-pub mod tonic_0_14;
+pub use crate::integration::tonic_0_14;
 
 #[doc = include_str!("../docs/attribute.md")]
 #[doc = include_str!("../docs/arguments.md")]
@@ -188,17 +194,16 @@ pub mod tonic_0_14;
 #[doc(inline)]
 pub use scw_private_macros::scw_private;
 
-pub use crate::access::{Access, OptionalClaims};
-pub use crate::builder::VerifierBuilder;
-pub use crate::claims::{Claims, TokenKind};
-pub use crate::config::{ConfigError, Origin};
-pub use crate::extract::RequestHeaders;
-pub use crate::handlers::{PreflightError, ProtectedHandler};
-pub use crate::key::{KeyError, PublicKey};
-pub use crate::policy::Policy;
-pub use crate::rejection::{Reason, Rejection, RejectionKind};
-pub use crate::scope::Scope;
-pub use crate::verifier::Verifier;
+pub use crate::verification::access::{Access, OptionalClaims};
+pub use crate::verification::builder::VerifierBuilder;
+pub use crate::verification::claims::{Claims, TokenKind};
+pub use crate::verification::config::{ConfigError, Origin};
+pub use crate::verification::extract::RequestHeaders;
+pub use crate::verification::key::{KeyError, PublicKey};
+pub use crate::verification::policy::Policy;
+pub use crate::verification::rejection::{Reason, Rejection, RejectionKind};
+pub use crate::verification::scope::Scope;
+pub use crate::verification::verifier::Verifier;
 
 /// The workspace's one log-capture helper, for the tests of `log.rs`.
 #[cfg(all(test, feature = "tracing"))]
@@ -208,5 +213,8 @@ mod captured_logs;
 #[doc(hidden)]
 pub mod __private {
     //! Not public API: what `#[scw_private]` expansions name. May change in any release.
-    pub use crate::private::*;
+    pub use crate::expansion::*;
+    #[cfg(feature = "axum-0_8")]
+    pub use crate::integration::axum::check_request;
+    pub use crate::registry::{SCW_PRIVATE_0_1_HANDLERS, protected_handler};
 }

@@ -7,7 +7,8 @@
     reason = "the handlers exist to be recorded; no test here serves them"
 )]
 
-use scw_private::{ConfigError, Policy, ProtectedHandler, Scope, Verifier, scw_private};
+use scw_private::registry::ProtectedHandler;
+use scw_private::{ConfigError, Policy, Scope, Verifier, scw_private};
 
 /// Test-only key (see `test-keys/README.md`).
 const PUBLIC_KEY: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
@@ -110,17 +111,17 @@ fn preflight_handlers_checks_them_all_and_names_the_first_that_cannot_be_served(
         .preflight_handlers()
         .unwrap_err();
     assert!(
-        ["admin", "any_token"].contains(&problem.handler().name()),
+        ["admin", "any_token"].contains(&problem.handler().unwrap().name()),
         "{problem}"
     );
     assert!(matches!(
         problem.config_error(),
-        ConfigError::MissingContainerId { .. }
+        Some(ConfigError::MissingContainerId { .. })
     ));
     assert!(
         problem.to_string().starts_with(&format!(
             "handler `{}` cannot be protected: ",
-            problem.handler()
+            problem.handler().unwrap()
         )) && problem.to_string().contains("SCW_APPLICATION_ID"),
         "{problem}"
     );
@@ -130,11 +131,11 @@ fn preflight_handlers_checks_them_all_and_names_the_first_that_cannot_be_served(
         .preflight_handlers()
         .unwrap_err();
     assert!(
-        ["iam", "maybe_public"].contains(&problem.handler().name()),
+        ["iam", "maybe_public"].contains(&problem.handler().unwrap().name()),
         "{problem}"
     );
     assert!(matches!(
         problem.config_error(),
-        ConfigError::InvalidPrivacy
+        Some(ConfigError::InvalidPrivacy)
     ));
 }

@@ -72,7 +72,7 @@ impl KeyPair {
     /// forgiving what environment variables do to PEM as [`PublicKey::from_pem`] is.
     pub fn from_private_pem(text: &str) -> Result<Self, KeyPairError> {
         let (label, der) =
-            crate::key::decode_pem(text).map_err(|_| KeyPairError::NotAPrivateKey)?;
+            crate::verification::key::decode_pem(text).map_err(|_| KeyPairError::NotAPrivateKey)?;
         let inner = match label.as_str() {
             "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der),
             "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),

@@ -74,5 +74,5 @@ pub fn iam_secret_key() -> String {
 /// assert!(!is_iam_secret_key("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"));
 /// ```
 pub fn is_iam_secret_key(value: &str) -> bool {
-    crate::extract::is_iam_key(value)
+    crate::verification::extract::is_iam_key(value)
 }

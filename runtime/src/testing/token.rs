@@ -406,7 +406,10 @@ mod tests {
         let claims = segment(1);
         let iat = claims["iat"].as_i64().unwrap();
         let jti = claims["jti"].as_str().unwrap().to_owned();
-        assert!(crate::extract::is_iam_key(&jti), "a UUID: {jti}");
+        assert!(
+            crate::verification::extract::is_iam_key(&jti),
+            "a UUID: {jti}"
+        );
         assert_eq!(
             claims,
             json!({

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::key::KeyError;
+use crate::verification::key::KeyError;
 
 /// Where a setting came from, so that a message names the right one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -12,6 +12,37 @@ pub enum Origin {
     Environment,
     /// A [`VerifierBuilder`](crate::VerifierBuilder) method.
     Builder,
+    /// A [`Policy`](crate::Policy) method, or an argument of `#[scw_private]`.
+    Policy,
+}
+
+/// Which of the container's two ids a message is about.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Id {
+    Namespace,
+    Container,
+}
+
+impl Id {
+    /// The one rule for an id, wherever it comes from: not empty (a token's empty id means
+    /// "any", so an empty one here could only ever grant nothing, or everything), and without
+    /// white space around it (no platform id has any, so every token would be refused with
+    /// 403 while preflight said all was well).
+    pub(crate) fn check(self, id: &str, origin: Origin) -> Result<(), ConfigError> {
+        if id.is_empty() {
+            Err(match self {
+                Self::Namespace => ConfigError::MissingNamespaceId { origin },
+                Self::Container => ConfigError::MissingContainerId { origin },
+            })
+        } else if id.trim() != id {
+            Err(match self {
+                Self::Namespace => ConfigError::PaddedNamespaceId { origin },
+                Self::Container => ConfigError::PaddedContainerId { origin },
+            })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Why the verifier cannot check tokens. Protected requests answer 500 while it lasts.
@@ -64,6 +95,29 @@ pub enum ConfigError {
         /// Where it was looked for.
         origin: Origin,
     },
+    /// The namespace id has white space around it: no token would ever match it.
+    #[non_exhaustive]
+    PaddedNamespaceId {
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// The container id has white space around it: no token would ever match it.
+    #[non_exhaustive]
+    PaddedContainerId {
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// A [`Policy`](crate::Policy) combines two options that `#[scw_private]` refuses to
+    /// combine at compile time, named here as the attribute's arguments: `platform_iam` with
+    /// `namespace` or `container` (the platform's word names no namespace or container), or
+    /// `namespace` with `container_id`. Every route with such a policy answers 500.
+    #[non_exhaustive]
+    ConflictingPolicy {
+        /// The first option, as the attribute's argument.
+        first: &'static str,
+        /// The option it cannot go with.
+        second: &'static str,
+    },
     /// An environment variable holds bytes that are not UTF-8.
     #[non_exhaustive]
     NotUnicode {
@@ -92,7 +146,7 @@ impl fmt::Display for ConfigError {
             Self::Key { origin, error } => {
                 let key = match origin {
                     Origin::Environment => "`SCW_PUBLIC_KEY`",
-                    Origin::Builder => "the configured public key",
+                    Origin::Builder | Origin::Policy => "the configured public key",
                 };
                 write!(f, "{key} cannot be used: {error}")?;
                 if let (Origin::Environment, KeyError::Missing) = (origin, error) {
@@ -105,10 +159,7 @@ impl fmt::Display for ConfigError {
                 Ok(())
             }
             Self::MissingNamespaceId { origin } => {
-                let id = match origin {
-                    Origin::Environment => "`SCW_NAMESPACE_ID`",
-                    Origin::Builder => "the builder's `namespace_id`",
-                };
+                let id = namespace_id_source(*origin);
                 write!(
                     f,
                     "the namespace id is needed to check tokens but {id} is unset or empty; \
@@ -116,10 +167,7 @@ impl fmt::Display for ConfigError {
                 )
             }
             Self::MissingContainerId { origin } => {
-                let id = match origin {
-                    Origin::Environment => "`SCW_APPLICATION_ID`",
-                    Origin::Builder => "the builder's `container_id`",
-                };
+                let id = container_id_source(*origin);
                 write!(
                     f,
                     "the container id is needed to check tokens but {id} is unset or empty; \
@@ -127,6 +175,21 @@ impl fmt::Display for ConfigError {
                      accept namespace tokens only (`namespace`)"
                 )
             }
+            Self::PaddedNamespaceId { origin } => write!(
+                f,
+                "{} has white space around it, so no token can match it; remove the white space",
+                namespace_id_source(*origin)
+            ),
+            Self::PaddedContainerId { origin } => write!(
+                f,
+                "{} has white space around it, so no token can match it; remove the white space",
+                container_id_source(*origin)
+            ),
+            Self::ConflictingPolicy { first, second } => write!(
+                f,
+                "a policy cannot have both `{first}` and `{second}` (`#[scw_private]` refuses \
+                 them at compile time), so its routes answer 500; remove one"
+            ),
             Self::NotUnicode { variable } => write!(f, "`{variable}` is not valid UTF-8"),
             Self::InvalidHeaderName { name } => {
                 write!(f, "`{name}` is not a valid HTTP header name")
@@ -138,6 +201,24 @@ impl fmt::Display for ConfigError {
                  set it to `true` or `false`",
             ),
         }
+    }
+}
+
+/// Where a namespace id was read, as a message names it.
+fn namespace_id_source(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Environment => "`SCW_NAMESPACE_ID`",
+        Origin::Builder => "the builder's `namespace_id`",
+        Origin::Policy => "the policy's `namespace_id`",
+    }
+}
+
+/// Where a container id was read, as a message names it.
+fn container_id_source(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Environment => "`SCW_APPLICATION_ID`",
+        Origin::Builder => "the builder's `container_id`",
+        Origin::Policy => "the policy's `container_id`",
     }
 }
 

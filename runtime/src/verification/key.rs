@@ -5,7 +5,7 @@ use std::fmt;
 use base64::Engine as _;
 use jsonwebtoken::DecodingKey;
 
-use crate::der::{self, DerError};
+use crate::verification::der::{self, DerError};
 
 /// An RSA public key, proven at load time to be one and to be large enough.
 #[derive(Clone)]
@@ -29,7 +29,7 @@ impl PublicKey {
     /// refused with an error that says which.
     ///
     /// ```
-    /// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    /// # let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
     /// let key = scw_private::PublicKey::from_pem(pem)?;
     /// assert_eq!(key.bits(), 2048);
     /// # Ok::<(), scw_private::KeyError>(())
@@ -287,8 +287,8 @@ fn single_block(text: &str) -> Result<Block<'_>, KeyError> {
 mod tests {
     use super::*;
 
-    const PKCS1: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
-    const SPKI: &str = include_str!("../test-keys/rsa2048-a.spki.pem");
+    const PKCS1: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    const SPKI: &str = include_str!("../../test-keys/rsa2048-a.spki.pem");
 
     fn load(text: &str) -> Result<usize, KeyError> {
         PublicKey::from_pem(text).map(|key| key.bits())
@@ -299,7 +299,7 @@ mod tests {
         assert_eq!(load(PKCS1), Ok(2048));
         assert_eq!(load(SPKI), Ok(2048));
         assert_eq!(
-            load(include_str!("../test-keys/rsa4096.pkcs1.pem")),
+            load(include_str!("../../test-keys/rsa4096.pkcs1.pem")),
             Ok(4096)
         );
     }
@@ -325,8 +325,8 @@ mod tests {
 
     #[test]
     fn says_what_is_wrong_with_a_refused_key() {
-        let private = include_str!("../test-keys/rsa2048-a.private.pem");
-        let pkcs8 = include_str!("../test-keys/rsa2048-a.pkcs8-private.pem");
+        let private = include_str!("../../test-keys/rsa2048-a.private.pem");
+        let pkcs8 = include_str!("../../test-keys/rsa2048-a.pkcs8-private.pem");
         let cases: &[(&str, KeyError)] = &[
             ("", KeyError::Empty),
             ("  \n ", KeyError::Empty),
@@ -335,16 +335,19 @@ mod tests {
             (private, KeyError::PrivateKey),
             (pkcs8, KeyError::PrivateKey),
             (
-                include_str!("../test-keys/rsa2048-a.cert.pem"),
+                include_str!("../../test-keys/rsa2048-a.cert.pem"),
                 KeyError::Certificate,
             ),
-            (include_str!("../test-keys/ec.spki.pem"), KeyError::NotRsa),
             (
-                include_str!("../test-keys/ed25519.spki.pem"),
+                include_str!("../../test-keys/ec.spki.pem"),
                 KeyError::NotRsa,
             ),
             (
-                include_str!("../test-keys/rsa1024.pkcs1.pem"),
+                include_str!("../../test-keys/ed25519.spki.pem"),
+                KeyError::NotRsa,
+            ),
+            (
+                include_str!("../../test-keys/rsa1024.pkcs1.pem"),
                 KeyError::TooSmall { bits: 1024 },
             ),
             (

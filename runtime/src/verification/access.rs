@@ -1,6 +1,6 @@
 //! How a request was let through: the one answer of [`Verifier::authorize`](crate::Verifier::authorize).
 
-use crate::claims::Claims;
+use crate::verification::claims::Claims;
 
 /// How a request was let through to a protected handler.
 ///
@@ -34,22 +34,6 @@ pub enum Access {
     /// forward, on a private container (`SCW_PUBLIC=false`) whose route trusts it
     /// (`platform_iam`). Nothing here could verify who called.
     PlatformIam,
-}
-
-/// Puts what the check found where the protected service reads it: the [`Access`], the
-/// [`Claims`] when a token let the request in, and with axum the finding, so axum's extractors
-/// behind the tower layer or a tonic interceptor do not check the token again.
-#[cfg(any(feature = "tower", feature = "tonic-0_14"))]
-pub(crate) fn hand_to_service(extensions: &mut http::Extensions, access: Access) {
-    #[cfg(feature = "axum-0_8")]
-    crate::handoff::hand_over(extensions, access);
-    #[cfg(not(feature = "axum-0_8"))]
-    {
-        if let Some(claims) = access.claims() {
-            extensions.insert(claims.clone());
-        }
-        extensions.insert(access);
-    }
 }
 
 impl Access {

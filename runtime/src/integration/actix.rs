@@ -10,9 +10,9 @@ use actix_web::error::InternalError;
 use actix_web::http::header::HeaderMap;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::extract::RequestHeaders;
-use crate::handoff::{self, Found};
-use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply};
+use crate::expansion::{Guard, HandlerPolicy, Refusal, RenderRejection, Reply};
+use crate::integration::handoff::{self, Found};
+use crate::verification::extract::RequestHeaders;
 use crate::{Access, Claims, OptionalClaims, Rejection, Verifier};
 
 impl RequestHeaders for HeaderMap {
@@ -53,7 +53,7 @@ fn verifier(req: &HttpRequest) -> &Verifier {
 impl<P> FromRequest for Guard<P>
 where
     P: HandlerPolicy,
-    Rejection: RenderRejection<P>,
+    Refusal: RenderRejection<P>,
 {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;
@@ -66,7 +66,7 @@ where
             }
             Err(rejection) => {
                 req.extensions_mut().insert(Found::Refused);
-                Err(error(RenderRejection::<P>::render(rejection)))
+                Err(error(RenderRejection::<P>::render(Refusal(rejection))))
             }
         })
     }

@@ -3,13 +3,28 @@
 //! Events carry the refusal's class and reason (fixed strings), and for a misconfiguration
 //! what is wrong (a [`ConfigError`](crate::ConfigError), whose messages name settings, never
 //! values). Nothing here is handed a token, an IAM key or a PEM, so nothing here can log one.
+//!
+//! The levels, by who can act on the event (the crate's docs, "Logs", say the same):
+//! - `error`: the server is misconfigured (a key, an id, `SCW_PUBLIC`); only its operator
+//!   can fix it, and every protected request fails until then. At most once a minute per
+//!   process; the rest at `debug`.
+//! - `warn`: a refusal that says something about the server's setup, with a hint (an IAM key
+//!   sent to a route without `platform_iam`). At most once a minute; the rest at `debug`.
+//! - `debug`: every other refusal. A refusal is the protection working, and anyone who can
+//!   reach the port can cause one, so at `info` a flood of bad requests would be the loudest
+//!   line of the log (axum logs its own rejections at `trace`).
+//! - `trace`: a call let in on the platform's word, which on a `platform_iam` route is every
+//!   call without a JWT.
+//!
+//! The recommended filter, `scw_private=warn`, shows every `error` and every hint.
 
-use crate::rejection::Rejection;
+use crate::verification::rejection::Rejection;
 
-/// Misconfiguration is logged at error level at most this often; the refusals in between
-/// are logged at debug level, so a broken deployment under load does not flood the log.
+/// Misconfiguration and hints are logged at their level at most this often; the events in
+/// between are logged at debug level, so a broken deployment under load does not flood the
+/// log.
 #[cfg(feature = "tracing")]
-const MISCONFIGURED_EVERY_SECS: u64 = 60;
+const LOUD_EVERY_SECS: u64 = 60;
 
 /// Decides whether an error-level event is due: at most one per interval, across threads.
 #[cfg(feature = "tracing")]
@@ -31,7 +46,7 @@ impl Limiter {
         use std::sync::atomic::Ordering;
         let now = now.max(1);
         let last = self.last.load(Ordering::Relaxed);
-        let due = last == 0 || now.saturating_sub(last) >= MISCONFIGURED_EVERY_SECS;
+        let due = last == 0 || now.saturating_sub(last) >= LOUD_EVERY_SECS;
         due && self
             .last
             .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
@@ -39,40 +54,62 @@ impl Limiter {
     }
 }
 
+/// The limiters of the events that are loud at most once a minute.
+#[cfg(feature = "tracing")]
+struct Loud {
+    misconfigured: Limiter,
+    iam_key_hint: Limiter,
+}
+
+#[cfg(feature = "tracing")]
+impl Loud {
+    const fn new() -> Self {
+        Self {
+            misconfigured: Limiter::new(),
+            iam_key_hint: Limiter::new(),
+        }
+    }
+}
+
 #[cfg(feature = "tracing")]
 pub(crate) fn refused(rejection: &Rejection) {
+    static LOUD: Loud = Loud::new();
+    refused_with(rejection, &LOUD);
+}
+
+#[cfg(feature = "tracing")]
+fn refused_with(rejection: &Rejection, loud: &Loud) {
     use std::time::{SystemTime, UNIX_EPOCH};
 
-    use crate::rejection::RejectionKind;
-
-    static MISCONFIGURED: Limiter = Limiter::new();
+    use crate::verification::rejection::RejectionKind;
 
     let class = rejection.kind().code();
     let reason = rejection.reason().as_str();
+    let now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    };
     if rejection.reason() == crate::Reason::IamKey {
         // The client is told what it can do; what the server can do is said here.
-        tracing::info!(
-            target: "scw_private",
-            class,
-            reason,
-            hint = "if the platform's edge authenticates this container's calls, protect the \
-                    route with `platform_iam`",
-            "request refused"
-        );
+        const HINT: &str = "if the platform's edge authenticates this container's calls, \
+                            protect the route with `platform_iam`";
+        if loud.iam_key_hint.due(now()) {
+            tracing::warn!(target: "scw_private", class, reason, hint = HINT, "request refused");
+        } else {
+            tracing::debug!(target: "scw_private", class, reason, hint = HINT, "request refused");
+        }
         return;
     }
     if rejection.kind() != RejectionKind::Misconfigured {
-        tracing::info!(target: "scw_private", class, reason, "request refused");
+        tracing::debug!(target: "scw_private", class, reason, "request refused");
         return;
     }
     let cause = rejection
         .config_error()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    if MISCONFIGURED.due(now) {
+    if loud.misconfigured.due(now()) {
         tracing::error!(target: "scw_private", class, %cause, "request refused: the server is misconfigured");
     } else {
         tracing::debug!(target: "scw_private", class, %cause, "request refused: the server is misconfigured");
@@ -107,10 +144,10 @@ pub(crate) fn unusable_privacy(problem: &crate::ConfigError) {
 pub(crate) fn unusable_privacy(_: &crate::ConfigError) {}
 
 /// A request let through on the platform's word (`platform_iam` on a private container). At
-/// debug level: on such a route it is every call without a JWT, not an event.
+/// trace level: on such a route it is every call without a JWT, not an event.
 #[cfg(feature = "tracing")]
 pub(crate) fn trusted_platform() {
-    tracing::debug!(target: "scw_private", "request let through: authenticated by the platform's edge");
+    tracing::trace!(target: "scw_private", "request let through: authenticated by the platform's edge");
 }
 
 #[cfg(not(feature = "tracing"))]
@@ -148,11 +185,12 @@ mod tests {
     #[test]
     fn refusals_are_logged_with_their_class_and_reason_and_no_secret() {
         const IAM_KEY: &str = "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
-        let good =
-            crate::token::tests::sign(&json!({"application_claim": [{"namespace_id": "ns"}]}));
+        let good = crate::verification::token::tests::sign(
+            &json!({"application_claim": [{"namespace_id": "ns"}]}),
+        );
         let forged = format!("{good}x");
-        let private_pem = include_str!("../test-keys/rsa2048-a.private.pem");
-        let public_pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+        let private_pem = include_str!("../../test-keys/rsa2048-a.private.pem");
+        let public_pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
         let secrets = [
             good.as_str(),
             forged.as_str(),
@@ -182,6 +220,12 @@ mod tests {
             assert!(broken.authorize(&headers, &Policy::new()).is_err());
         });
         assert!(logs.contains("class=\"invalid_token\""), "{logs}");
+        // A refusal is the protection working: debug level, never louder.
+        let refusal = logs
+            .lines()
+            .find(|line| line.contains("reason=\"malformed token\""))
+            .unwrap();
+        assert!(refusal.contains("DEBUG"), "{logs}");
         assert!(logs.contains("reason=\"malformed token\""), "{logs}");
         assert!(logs.contains("IAM secret key"), "{logs}");
         assert!(logs.contains("class=\"insufficient_scope\""), "{logs}");
@@ -196,7 +240,9 @@ mod tests {
         let logs = capture(|| {
             let verifier = Verifier::from_variables(|name| match name {
                 "SCW_PUBLIC" => Some("flase".into()),
-                "SCW_PUBLIC_KEY" => Some(include_str!("../test-keys/rsa2048-a.pkcs1.pem").into()),
+                "SCW_PUBLIC_KEY" => {
+                    Some(include_str!("../../test-keys/rsa2048-a.pkcs1.pem").into())
+                }
                 "SCW_NAMESPACE_ID" => Some("ns".into()),
                 "SCW_APPLICATION_ID" => Some("ct".into()),
                 _ => None,
@@ -219,17 +265,52 @@ mod tests {
             errors[0].contains("`SCW_PUBLIC` is neither `true` nor `false`"),
             "{logs}"
         );
+        let hints: Vec<&str> = logs
+            .lines()
+            .filter(|line| line.contains("protect the route with `platform_iam`"))
+            .collect();
+        assert_eq!(hints.len(), 3, "every refusal carries the hint: {logs}");
+        // Other tests of this process may have had the minute's loud one.
+        let loud = hints.iter().filter(|hint| hint.contains("WARN")).count();
+        assert!(loud <= 1, "{logs}");
         assert_eq!(
-            logs.matches("protect the route with `platform_iam`")
-                .count(),
-            3,
+            hints.iter().filter(|hint| hint.contains("DEBUG")).count(),
+            hints.len() - loud,
             "{logs}"
         );
     }
 
     #[test]
-    fn an_unusable_key_is_reported_once_and_the_platform_s_word_at_debug_level() {
-        let private_pem = include_str!("../test-keys/rsa2048-a.private.pem");
+    fn each_event_has_its_level() {
+        let loud = Loud::new();
+        let logs = capture(|| {
+            for _ in 0..2 {
+                refused_with(&Rejection::new(crate::Reason::IamKey), &loud);
+                refused_with(&Rejection::new(crate::Reason::Expired), &loud);
+                refused_with(&Rejection::new(crate::Reason::NotGranted), &loud);
+                refused_with(
+                    &Rejection::misconfigured(crate::ConfigError::NoHeaders),
+                    &loud,
+                );
+            }
+        });
+        let level = |needle: &str| -> Vec<&str> {
+            logs.lines()
+                .filter(|line| line.contains(needle))
+                .map(|line| line.split_whitespace().nth(1).unwrap_or_default())
+                .collect()
+        };
+        // Loud once a minute, then quiet: the hint at warn, a misconfiguration at error.
+        assert_eq!(level("protect the route with"), ["WARN", "DEBUG"], "{logs}");
+        assert_eq!(level("misconfigured"), ["ERROR", "DEBUG"], "{logs}");
+        // A refusal by a client's doing is never louder than debug.
+        assert_eq!(level("token expired"), ["DEBUG", "DEBUG"], "{logs}");
+        assert_eq!(level("insufficient_scope"), ["DEBUG", "DEBUG"], "{logs}");
+    }
+
+    #[test]
+    fn an_unusable_key_is_reported_once_and_the_platform_s_word_at_trace_level() {
+        let private_pem = include_str!("../../test-keys/rsa2048-a.private.pem");
         let logs = capture(|| {
             let broken = Verifier::from_variables(move |name| match name {
                 "SCW_PUBLIC_KEY" => Some(private_pem.to_owned()),
@@ -239,7 +320,7 @@ mod tests {
                 assert!(broken.authorize(&HeaderMap::new(), &Policy::new()).is_err());
             }
             let behind_the_edge = Verifier::builder()
-                .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+                .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
                 .public(false)
                 .build()
                 .unwrap();
@@ -258,6 +339,6 @@ mod tests {
             .filter(|line| line.contains("authenticated by the platform's edge"))
             .collect();
         assert_eq!(trusted.len(), 1, "{logs}");
-        assert!(trusted[0].contains("DEBUG"), "{logs}");
+        assert!(trusted[0].contains("TRACE"), "{logs}");
     }
 }

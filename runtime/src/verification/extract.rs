@@ -3,7 +3,7 @@
 
 use http::HeaderName;
 
-use crate::rejection::{Reason, Rejection};
+use crate::verification::rejection::{Reason, Rejection};
 
 /// The longest header value read as a token. Longer values are refused before any decoding.
 pub(crate) const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -221,8 +221,8 @@ mod tests {
     use http::{HeaderMap, HeaderValue};
 
     use super::*;
-    use crate::rejection::RejectionKind;
-    use crate::verifier::default_headers;
+    use crate::verification::rejection::RejectionKind;
+    use crate::verification::verifier::default_headers;
 
     fn headers(pairs: &[(&'static str, &[u8])]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -1,8 +1,8 @@
 //! What the platform tells a container about itself, read from its environment.
 
-use crate::config::{ConfigError, Origin};
 use crate::env;
-use crate::key::{KeyError, PublicKey};
+use crate::verification::config::{ConfigError, Id, Origin};
+use crate::verification::key::{KeyError, PublicKey};
 
 /// The key, ids and privacy a verifier checks against, each already settled: an error here is
 /// reported on every protected request, never mistaken for a value.
@@ -77,23 +77,14 @@ impl Platform {
                     error,
                 })
         });
-        let id = |name, missing: ConfigError| {
-            lookup(name).and_then(|id| id.filter(|id| !id.is_empty()).ok_or(missing))
+        let id = |name, which: Id| {
+            let id = lookup(name)?.unwrap_or_default();
+            which.check(&id, Origin::Environment).map(|()| id)
         };
         Self {
             key,
-            namespace_id: id(
-                env::NAMESPACE_ID,
-                ConfigError::MissingNamespaceId {
-                    origin: Origin::Environment,
-                },
-            ),
-            container_id: id(
-                env::CONTAINER_ID,
-                ConfigError::MissingContainerId {
-                    origin: Origin::Environment,
-                },
-            ),
+            namespace_id: id(env::NAMESPACE_ID, Id::Namespace),
+            container_id: id(env::CONTAINER_ID, Id::Container),
             privacy: Privacy::from_variable(lookup(env::PUBLIC)),
         }
     }
@@ -118,7 +109,7 @@ mod tests {
         Platform::from_lookup(&|name| Ok(vars.get(name).cloned()))
     }
 
-    const PEM: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    const PEM: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
 
     #[test]
     fn reads_everything_the_platform_injects() {

@@ -4,10 +4,10 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::json;
 
 use super::*;
-use crate::claims::RawClaims;
-use crate::config::Origin;
-use crate::key::KeyError;
-use crate::token::tests::{NOW, sign};
+use crate::verification::claims::RawClaims;
+use crate::verification::config::Origin;
+use crate::verification::key::KeyError;
+use crate::verification::token::tests::{NOW, sign};
 use crate::{Access, Reason, RejectionKind, TokenKind};
 
 const NS: &str = "ns-1";
@@ -16,7 +16,7 @@ const CT: &str = "ct-1";
 /// A builder with test key A and this container's ids.
 fn builder() -> VerifierBuilder {
     Verifier::builder()
-        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id(NS)
         .container_id(CT)
 }
@@ -145,7 +145,7 @@ fn authorize_returns_the_granting_entry_and_registered_claims() {
 #[test]
 fn missing_ids_are_a_misconfiguration_never_a_match_on_empty() {
     let no_ids = Verifier::builder()
-        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id("")
         .build()
         .unwrap();
@@ -167,7 +167,7 @@ fn missing_ids_are_a_misconfiguration_never_a_match_on_empty() {
     );
     // A namespace-only check needs no container id.
     let ns_only = Verifier::builder()
-        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id(NS)
         .build()
         .unwrap();
@@ -301,6 +301,103 @@ fn an_iam_key_alone_is_refused_with_a_description_that_says_what_to_do() {
         verifier().token_from(&iam).unwrap_err(),
         Rejection::new(Reason::IamKey)
     );
+}
+
+#[test]
+fn a_policy_the_attribute_refuses_answers_500_before_any_way_in() {
+    // `platform_iam` with a container scope: on a private container the platform's word
+    // would otherwise let in every call without a JWT before the scope was looked at.
+    let container_and_iam = Policy::new()
+        .scope(Scope::ContainerToken)
+        .platform_iam(true);
+    let namespace_and_container_id = Policy::new().scope(Scope::NamespaceToken).container_id(CT);
+    let container_token = sign(&json!({"application_claim": [{"container_id": CT}]}));
+    for public in [false, true] {
+        let verifier = builder().public(public).build().unwrap();
+        for policy in [
+            container_and_iam,
+            namespace_and_container_id,
+            container_and_iam.public_if_env(true),
+            Policy::new().namespace_id(" ns-1"),
+        ] {
+            for headers in [
+                headers(&[]),
+                headers(&[("x-auth-token", IAM_KEY)]),
+                bearer(&container_token),
+            ] {
+                let refusal = verifier.authorize(&headers, &policy).unwrap_err();
+                assert_eq!(refusal.kind(), RejectionKind::Misconfigured, "{policy:?}");
+                assert_eq!(refusal.status(), 500);
+            }
+            assert!(verifier.preflight(&policy).is_err(), "{policy:?}");
+            let refusal = verifier.verify(&container_token, &policy).unwrap_err();
+            assert_eq!(refusal.kind(), RejectionKind::Misconfigured);
+        }
+    }
+    assert!(matches!(
+        verifier().preflight(&container_and_iam),
+        Err(ConfigError::ConflictingPolicy {
+            first: "platform_iam",
+            second: "container",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn ids_with_white_space_around_them_are_a_misconfiguration() {
+    let padded = |namespace: &str, container: &str| {
+        Verifier::from_variables({
+            let (namespace, container) = (namespace.to_owned(), container.to_owned());
+            move |name| match name {
+                "SCW_PUBLIC_KEY" => {
+                    Some(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem").into())
+                }
+                "SCW_NAMESPACE_ID" => Some(namespace.clone()),
+                "SCW_APPLICATION_ID" => Some(container.clone()),
+                _ => None,
+            }
+        })
+    };
+    assert!(padded(NS, CT).preflight(&Policy::new()).is_ok());
+    assert!(matches!(
+        padded(&format!("{NS} "), CT).preflight(&Policy::new()),
+        Err(ConfigError::PaddedNamespaceId {
+            origin: Origin::Environment,
+            ..
+        })
+    ));
+    assert!(matches!(
+        padded(NS, &format!("\t{CT}")).preflight(&Policy::new()),
+        Err(ConfigError::PaddedContainerId {
+            origin: Origin::Environment,
+            ..
+        })
+    ));
+    // The builder's ids follow the same rule, and the message names the builder.
+    let error = builder()
+        .namespace_id(" ns")
+        .build()
+        .unwrap()
+        .preflight(&Policy::new());
+    let error = error.unwrap_err();
+    assert!(matches!(
+        error,
+        ConfigError::PaddedNamespaceId {
+            origin: Origin::Builder,
+            ..
+        }
+    ));
+    assert!(
+        error.to_string().contains("the builder's `namespace_id`"),
+        "{error}"
+    );
+    // A padded id answers 500 at run time too, never 403 to every token.
+    let token = sign(&json!({"application_claim": [{"namespace_id": NS}]}));
+    let refusal = padded(&format!("{NS}\n"), CT)
+        .authorize(&bearer(&token), &Policy::new())
+        .unwrap_err();
+    assert_eq!(refusal.status(), 500);
 }
 
 #[test]
@@ -587,7 +684,7 @@ fn preflight_checks_a_policy_s_header_and_the_privacy_it_reads() {
 
     let typo = Verifier::from_variables(|name| match name {
         "SCW_PUBLIC" => Some("flase".into()),
-        "SCW_PUBLIC_KEY" => Some(include_str!("../../test-keys/rsa2048-a.pkcs1.pem").into()),
+        "SCW_PUBLIC_KEY" => Some(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem").into()),
         "SCW_NAMESPACE_ID" => Some(NS.into()),
         "SCW_APPLICATION_ID" => Some(CT.into()),
         _ => None,
@@ -712,7 +809,7 @@ fn a_public_container_lets_in_what_carries_nothing_and_judges_what_carries_a_tok
 #[test]
 fn preflight_all_checks_every_policy_in_turn() {
     let ns_only = Verifier::builder()
-        .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+        .public_key_pem(include_str!("../../../test-keys/rsa2048-a.pkcs1.pem"))
         .namespace_id(NS)
         .build()
         .unwrap();
@@ -749,7 +846,7 @@ fn debug_shows_the_source_and_no_key() {
         given.contains(&format!("namespace_id: Ok({NS:?})")),
         "{given}"
     );
-    let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
+    let pem = include_str!("../../../test-keys/rsa2048-a.pkcs1.pem");
     assert!(!given.contains(pem.lines().nth(1).unwrap()), "{given}");
     let lazy = Verifier::from_variables(|_| None);
     let before = format!("{lazy:?}");

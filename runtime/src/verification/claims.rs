@@ -151,7 +151,7 @@ pub enum TokenKind {
 #[derive(Debug, Deserialize)]
 pub(crate) struct RawClaims {
     /// The entries as sent; how many there must be is the scope rule's business
-    /// ([`crate::scope::grant`]). `null` reads as no entry at all.
+    /// ([`crate::verification::scope::grant`]). `null` reads as no entry at all.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub(crate) application_claim: Vec<Entry>,
     #[serde(default, deserialize_with = "numeric_date")]
@@ -171,7 +171,7 @@ pub(crate) struct RawClaims {
 }
 
 impl RawClaims {
-    /// The token's entry, when it has exactly one (see [`crate::scope::grant`]).
+    /// The token's entry, when it has exactly one (see [`crate::verification::scope::grant`]).
     pub(crate) fn entry(&self) -> Option<&Entry> {
         match self.application_claim.as_slice() {
             [entry] => Some(entry),

@@ -3,18 +3,12 @@
 use std::marker::PhantomData;
 
 use crate::Rejection;
-#[cfg(feature = "axum-0_8")]
-pub use crate::axum::check_request;
-pub use crate::handlers::ProtectedHandler;
-pub use crate::policy::Policy;
-pub use crate::scope::Scope;
+pub use crate::registry::ProtectedHandler;
+pub use crate::verification::policy::Policy;
+pub use crate::verification::scope::Scope;
 /// The distributed-slice macro, named by expansions through this path so that users never
 /// add linkme themselves.
 pub use linkme;
-
-/// Every `#[scw_private]` handler of the program: each expansion adds its own element.
-#[linkme::distributed_slice]
-pub static PROTECTED_HANDLERS: [ProtectedHandler];
 
 /// The fixed requirements of one protected handler, implemented by a type the macro generates.
 pub trait HandlerPolicy: 'static {
@@ -43,17 +37,21 @@ impl<const SCOPE: u8, const PUBLIC_IF_ENV: bool, const PLATFORM_IAM: bool> Handl
 }
 
 impl<const SCOPE: u8, const PUBLIC_IF_ENV: bool, const PLATFORM_IAM: bool>
-    RenderRejection<Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>> for Rejection
+    RenderRejection<Flags<SCOPE, PUBLIC_IF_ENV, PLATFORM_IAM>> for Refusal
 {
     fn render(self) -> Reply {
-        Reply::Default(self)
+        Reply::Default(self.0)
     }
 }
+
+/// A refusal on its way to a handler's renderer. A type of this module's rather than
+/// [`Rejection`] itself, so that the impls expansions write never show on `Rejection`'s page.
+pub struct Refusal(pub Rejection);
 
 /// How the handler with policy `P` renders a refusal, implemented by the macro for every
 /// handler: the RFC 6750 response, or the `on_reject` function's.
 ///
-/// It is implemented on `Rejection`, taking `self`, because a named parameter in generated
+/// It is implemented on [`Refusal`], taking `self`, because a named parameter in generated
 /// code would clash with a unit struct of the same name in the user's scope, whatever its
 /// hygiene.
 pub trait RenderRejection<P> {
@@ -86,16 +84,6 @@ pub trait MethodRequest {
     type Status;
     /// Checks the call; the refusal is the method's error.
     fn authorize(&mut self, policy: &Policy) -> Result<(), Self::Status>;
-}
-
-#[cfg(feature = "tonic-0_14")]
-impl<T> MethodRequest for tonic::Request<T> {
-    type Status = tonic::Status;
-
-    #[inline]
-    fn authorize(&mut self, policy: &Policy) -> Result<(), tonic::Status> {
-        crate::tonic_0_14::authorize(self, policy).map(drop)
-    }
 }
 
 /// The extractor the macro puts first in a protected handler's parameters, so the token is

@@ -9,11 +9,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Deserializer};
 
-use crate::claims::RawClaims;
-use crate::crypto;
-use crate::extract::MAX_TOKEN_BYTES;
-use crate::key::PublicKey;
-use crate::rejection::{Reason, Rejection};
+use crate::verification::claims::RawClaims;
+use crate::verification::crypto;
+use crate::verification::extract::MAX_TOKEN_BYTES;
+use crate::verification::key::PublicKey;
+use crate::verification::rejection::{Reason, Rejection};
 
 /// The rules a token's registered claims are held to.
 #[derive(Clone, Debug)]
@@ -166,12 +166,12 @@ pub(crate) mod tests {
     pub(crate) const NOW: i64 = 1_800_000_000;
 
     pub(crate) fn key_a() -> PublicKey {
-        PublicKey::from_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem")).unwrap()
+        PublicKey::from_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem")).unwrap()
     }
 
     /// Test-only key pairs A and B.
-    const PRIVATE_A: &str = include_str!("../test-keys/rsa2048-a.private.pem");
-    const PRIVATE_B: &str = include_str!("../test-keys/rsa2048-b.private.pem");
+    const PRIVATE_A: &str = include_str!("../../test-keys/rsa2048-a.private.pem");
+    const PRIVATE_B: &str = include_str!("../../test-keys/rsa2048-b.private.pem");
 
     /// The one signer of the unit tests: `alg` over exactly these JSON texts, so a test can
     /// sign what no well-behaved encoder would write (arrays, duplicates, odd headers).
@@ -379,7 +379,7 @@ pub(crate) mod tests {
 
     #[test]
     fn hmac_with_the_public_key_as_secret_is_refused() {
-        let public = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+        let public = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
         let input = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64("{}"));
         let key = EncodingKey::from_secret(public.as_bytes()).unwrap();
         let signer = (crypto::provider().signer_factory)(&Algorithm::HS256, &key).unwrap();
@@ -480,12 +480,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_4096_bit_key_verifies() {
-        let key = PublicKey::from_pem(include_str!("../test-keys/rsa4096.pkcs1.pem")).unwrap();
+        let key = PublicKey::from_pem(include_str!("../../test-keys/rsa4096.pkcs1.pem")).unwrap();
         let token = sign_as(
             Algorithm::RS256,
             r#"{"alg":"RS256","typ":"JWT"}"#,
             "{}",
-            include_str!("../test-keys/rsa4096.private.pem"),
+            include_str!("../../test-keys/rsa4096.private.pem"),
         );
         assert!(verify(&token, &key, &Rules::default(), NOW).is_ok());
     }

@@ -24,9 +24,9 @@ use std::sync::Arc;
 
 use quick_cache::sync::Cache;
 
-use crate::claims::RawClaims;
-use crate::rejection::Rejection;
-use crate::token::{self, Rules};
+use crate::verification::claims::RawClaims;
+use crate::verification::rejection::Rejection;
+use crate::verification::token::{self, Rules};
 
 /// Accepted tokens' claims, shared by every request of a verifier.
 pub(crate) struct TokenCache {
@@ -94,7 +94,7 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
 
     use super::*;
-    use crate::rejection::Reason;
+    use crate::verification::rejection::Reason;
 
     fn claims(exp: Option<i64>) -> Arc<RawClaims> {
         let json = match exp {

@@ -9,20 +9,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use once_cell::sync::{Lazy, OnceCell};
 use quick_cache::sync::Cache;
 
-use crate::access::Access;
-use crate::builder::VerifierBuilder;
-use crate::cache::TokenCache;
-use crate::claims::Claims;
-use crate::config::ConfigError;
-use crate::extract::{self, Credential, RequestHeaders};
-use crate::handlers::{PreflightError, ProtectedHandler};
-use crate::key::PublicKey;
-use crate::log;
-use crate::platform::{self, Platform, Privacy};
-use crate::policy::Policy;
-use crate::rejection::Rejection;
-use crate::scope::{self, Scope, Target};
-use crate::token::{self, Rules};
+use crate::verification::access::Access;
+use crate::verification::builder::VerifierBuilder;
+use crate::verification::cache::TokenCache;
+use crate::verification::claims::Claims;
+use crate::verification::config::ConfigError;
+use crate::verification::extract::{self, Credential, RequestHeaders};
+use crate::verification::key::PublicKey;
+use crate::verification::log;
+use crate::verification::platform::{self, Platform, Privacy};
+use crate::verification::policy::Policy;
+use crate::verification::rejection::Rejection;
+use crate::verification::scope::{self, Scope, Target};
+use crate::verification::token::{self, Rules};
 
 /// The headers read by default, in this order.
 pub(crate) fn default_headers() -> Vec<HeaderName> {
@@ -35,14 +34,30 @@ pub(crate) fn default_headers() -> Vec<HeaderName> {
 /// Checks requests' tokens against a key, the container's ids and the token rules.
 ///
 /// [`Verifier::global`] reads the platform's environment on first use; protected handlers use
-/// it unless the application provides its own, built with [`Verifier::builder`] (in axum as a
-/// request extension, in actix-web as app data). Cloning is cheap and shares the state.
+/// it unless the application provides its own, built with [`Verifier::builder`]. Cloning is
+/// cheap and shares the state.
+///
+/// # Which verifier checks a request
+///
+/// One rule, by whether the form has a moment to be given a verifier:
+///
+/// - **Built forms** fix their verifier when they are built, and never look elsewhere:
+///   [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer) and
+///   [`ScwPrivateInterceptor`](crate::tonic_0_14::ScwPrivateInterceptor) use
+///   [`Verifier::global`], or the one given to their `verifier` method. A request extension
+///   of type `Verifier` is never read by them, so an `Extension` layer on the wrong side cannot
+///   swap the application's rules (`max_token_age`, issuers, ...) for the defaults.
+/// - **Forms without a build moment** look the verifier up on every request: `#[scw_private]`,
+///   the `Access`/`Claims`/`OptionalClaims` extractors and `tonic_0_14::authorize` take a
+///   request extension of type `Verifier` (axum's `Extension(verifier)`, tonic's request
+///   extensions) or, with actix-web, app data of type `Verifier` or `web::Data<Verifier>`;
+///   else [`Verifier::global`].
 ///
 /// ```
 /// use scw_private::{Policy, Verifier};
 ///
 /// let verifier = Verifier::builder()
-///     .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+///     .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
 ///     .namespace_id("11111111-1111-1111-1111-111111111111")
 ///     .container_id("22222222-2222-2222-2222-222222222222")
 ///     .build()?;
@@ -157,16 +172,6 @@ impl Verifier {
         &GLOBAL
     }
 
-    /// The verifier a request is checked with when no other is given: a request extension of
-    /// this type (an application's own), else [`Verifier::global`]. Borrowed, never cloned:
-    /// this runs on every request.
-    #[cfg(any(feature = "axum-0_8", feature = "tower", feature = "tonic-0_14"))]
-    pub(crate) fn of_request(extensions: &http::Extensions) -> &Verifier {
-        extensions
-            .get::<Verifier>()
-            .unwrap_or_else(|| Verifier::global())
-    }
-
     /// Builds a verifier from explicit values, without touching the process environment.
     pub fn builder() -> VerifierBuilder {
         VerifierBuilder::default()
@@ -209,8 +214,9 @@ impl Verifier {
     }
 
     /// Loads the key and checks that everything `policy` needs is configured, so a
-    /// deployment can fail at start instead of answering 500 later: the key, the ids the
-    /// policy's scope needs, the policy's header name, and for a `public_if_env` or
+    /// deployment can fail at start instead of answering 500 later: the policy itself (no
+    /// combination that `#[scw_private]` refuses, no empty or padded id), the key, the ids
+    /// the policy's scope needs, the policy's header name, and for a `public_if_env` or
     /// `platform_iam` policy a `SCW_PUBLIC` that says `true` or `false` if it is set.
     ///
     /// ```no_run
@@ -223,6 +229,7 @@ impl Verifier {
     /// // start the server
     /// ```
     pub fn preflight(&self, policy: &Policy) -> Result<(), ConfigError> {
+        policy.check()?;
         let platform = self.platform();
         if policy.public_if_env || policy.platform_iam {
             // Such a policy works with an unusable `SCW_PUBLIC` (it trusts nothing then), but
@@ -271,38 +278,6 @@ impl Verifier {
             .try_for_each(|policy| self.preflight(policy))
     }
 
-    /// [`preflight`](Self::preflight) for every `#[scw_private]` handler of the program, in
-    /// every crate linked into it ([`ProtectedHandler::all`]), as one call before the server
-    /// binds its port. Returns how many handlers were checked, or the first that cannot be
-    /// served, with the variable at fault and the fix.
-    ///
-    /// The platform marks a container ready when it listens, and keeps the previous revision
-    /// serving while a new one never does: refusing to start on an error here turns a
-    /// misconfiguration into a failed deploy instead of a revision that answers 500 to every
-    /// protected call. Routes protected by the tower layer or by extractors alone carry no
-    /// attribute: add their policies with [`preflight_all`](Self::preflight_all).
-    ///
-    /// ```no_run
-    /// use scw_private::Verifier;
-    ///
-    /// match Verifier::global().preflight_handlers() {
-    ///     Ok(count) => eprintln!("{count} protected handlers ready"),
-    ///     Err(problem) => {
-    ///         eprintln!("not starting: {problem}");
-    ///         std::process::exit(1);
-    ///     }
-    /// }
-    /// // bind the port and serve
-    /// ```
-    pub fn preflight_handlers(&self) -> Result<usize, PreflightError> {
-        let handlers = ProtectedHandler::all();
-        for handler in handlers {
-            self.preflight(handler.policy())
-                .map_err(|error| PreflightError::new(*handler, error))?;
-        }
-        Ok(handlers.len())
-    }
-
     /// Whether the platform says the container is public (`SCW_PUBLIC=true`).
     pub fn is_public(&self) -> bool {
         self.platform().privacy() == Privacy::Public
@@ -317,7 +292,7 @@ impl Verifier {
     /// use scw_private::{Access, Policy, Verifier};
     ///
     /// let verifier = Verifier::builder()
-    ///     .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+    ///     .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
     ///     .public(false)
     ///     .build()?;
     /// // No credential reaches a private container but through the platform's edge.
@@ -341,6 +316,9 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
+        // Before any way in is looked at: a `platform_iam` policy that also names a scope
+        // must not let the platform's word through before the scope is checked.
+        policy.check().map_err(Rejection::misconfigured)?;
         let platform = self.platform();
         let privacy = platform.privacy();
         if policy.public_if_env && privacy == Privacy::Public {
@@ -420,6 +398,7 @@ impl Verifier {
     /// Verifies one token, already taken from its request, against `policy`'s scope.
     /// `public_if_env` and `header` play no part here.
     pub fn verify(&self, token: &str, policy: &Policy) -> Result<Claims, Rejection> {
+        policy.check().map_err(Rejection::misconfigured)?;
         let (key, target) = self
             .settled(self.platform(), policy)
             .map_err(Rejection::misconfigured)?;

@@ -15,7 +15,7 @@
 //! ([`RejectionKind::grpc_code`](crate::RejectionKind::grpc_code)), and its message the
 //! same short text as the HTTP body's `error_description`, never a token or a key:
 //!
-#![doc = include_str!("../docs/grpc-statuses.md")]
+#![doc = include_str!("../../docs/grpc-statuses.md")]
 //!
 //! An accepted call carries what the check found in its extensions: the [`Access`], and the
 //! [`Claims`](crate::Claims) when a token let it in.
@@ -38,22 +38,25 @@
 use tonic::service::Interceptor;
 use tonic::{Code, Request, Status};
 
-use crate::{Access, Policy, Rejection, Verifier, access};
+use crate::expansion::MethodRequest;
+use crate::integration::{hand_to_service, request_verifier};
+use crate::{Access, Policy, Rejection, Verifier};
 
 /// Checks every call of one tonic service with a [`Policy`]: give it to the generated
 /// `XServer::with_interceptor`.
 ///
 /// An accepted call reaches the method with its [`Access`] (and [`Claims`](crate::Claims),
 /// when a token let it in) in [`Request::extensions`]. A refused one never does: tonic answers
-/// the [`Status`] this returns before the request's body is read. The verifier is the one given
-/// with [`verifier`](Self::verifier), else a request extension of type [`Verifier`], else
-/// [`Verifier::global`].
+/// the [`Status`] this returns before the request's body is read. The verifier is fixed when
+/// the interceptor is built: [`Verifier::global`], or the one given with
+/// [`verifier`](Self::verifier). A request extension of type [`Verifier`] is never read (see
+/// [which verifier checks a request](crate::Verifier#which-verifier-checks-a-request)).
 ///
 /// ```
 /// use scw_private::tonic_0_14::ScwPrivateInterceptor;
 /// use scw_private::{Policy, RejectionKind, Verifier};
 ///
-/// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+/// # let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
 /// let verifier = Verifier::builder()
 ///     .public_key_pem(pem)
 ///     .namespace_id("11111111-1111-1111-1111-111111111111")
@@ -70,30 +73,36 @@ use crate::{Access, Policy, Rejection, Verifier, access};
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ScwPrivateInterceptor {
-    verifier: Option<Verifier>,
+    verifier: Verifier,
     policy: Policy,
 }
 
 impl ScwPrivateInterceptor {
-    /// Checks calls with `policy` (like the attribute's arguments), with the environment's
-    /// verifier unless [`verifier`](Self::verifier) gives another.
+    /// Checks calls with `policy` (like the attribute's arguments), with [`Verifier::global`]
+    /// unless [`verifier`](Self::verifier) gives another.
     pub fn new(policy: Policy) -> Self {
         Self {
-            verifier: None,
+            verifier: Verifier::global().clone(),
             policy,
         }
     }
 
-    /// Checks calls with this verifier.
+    /// Checks calls with this verifier instead of [`Verifier::global`].
     pub fn verifier(mut self, verifier: Verifier) -> Self {
-        self.verifier = Some(verifier);
+        self.verifier = verifier;
         self
     }
 }
 
 impl Interceptor for ScwPrivateInterceptor {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        check(self.verifier.as_ref(), &mut request, &self.policy).map(|_| request)
+        // The metadata's headers as received: ASCII entries are the token headers; a `-bin`
+        // entry has another name (`x-auth-token-bin`), so it is never read as a token.
+        let access = self
+            .verifier
+            .authorize(request.metadata().as_ref(), &self.policy)?;
+        hand_to_service(request.extensions_mut(), access);
+        Ok(request)
     }
 }
 
@@ -118,21 +127,20 @@ impl Interceptor for ScwPrivateInterceptor {
 /// }
 /// ```
 pub fn authorize<T>(request: &mut Request<T>, policy: &Policy) -> Result<Access, Status> {
-    check(None, request, policy)
+    let verifier = request_verifier(request.extensions());
+    let access = verifier.authorize(request.metadata().as_ref(), policy)?;
+    hand_to_service(request.extensions_mut(), access.clone());
+    Ok(access)
 }
 
-/// The check with `own`, else the request's verifier ([`Verifier::of_request`]).
-fn check<T>(
-    own: Option<&Verifier>,
-    request: &mut Request<T>,
-    policy: &Policy,
-) -> Result<Access, Status> {
-    let verifier = own.unwrap_or_else(|| Verifier::of_request(request.extensions()));
-    // The metadata's headers as received: ASCII entries are the token headers; a `-bin`
-    // entry has another name (`x-auth-token-bin`), so it is never read as a token.
-    let access = verifier.authorize(request.metadata().as_ref(), policy)?;
-    access::hand_to_service(request.extensions_mut(), access.clone());
-    Ok(access)
+/// What `#[scw_private]` on a method calls at the top of its body.
+impl<T> MethodRequest for Request<T> {
+    type Status = Status;
+
+    #[inline]
+    fn authorize(&mut self, policy: &Policy) -> Result<(), Status> {
+        authorize(self, policy).map(drop)
+    }
 }
 
 impl From<Rejection> for Status {
@@ -153,7 +161,7 @@ mod tests {
     use super::*;
     use crate::{Claims, Reason, RejectionKind, Scope};
 
-    const PEM: &str = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    const PEM: &str = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
 
     fn verifier() -> Verifier {
         Verifier::builder()
@@ -174,7 +182,7 @@ mod tests {
     }
 
     fn namespace_token() -> String {
-        crate::token::tests::sign(
+        crate::verification::token::tests::sign(
             &serde_json::json!({"application_claim": [{"namespace_id": "ns-1"}]}),
         )
     }
@@ -226,6 +234,45 @@ mod tests {
             .unwrap_err();
         assert_eq!(refused.code(), Code::PermissionDenied);
         assert_eq!(refused.message(), Reason::ContainerTokenRequired.as_str());
+    }
+
+    #[test]
+    fn a_policy_the_attribute_refuses_is_internal_in_both_forms() {
+        let conflicting = Policy::new()
+            .scope(Scope::ContainerToken)
+            .platform_iam(true);
+        let mut interceptor = ScwPrivateInterceptor::new(conflicting).verifier(verifier());
+        assert_eq!(
+            interceptor.call(request(&[])).unwrap_err().code(),
+            Code::Internal
+        );
+        let mut call = request(&[]);
+        call.extensions_mut().insert(verifier());
+        assert_eq!(
+            authorize(&mut call, &conflicting).unwrap_err().code(),
+            Code::Internal
+        );
+    }
+
+    #[test]
+    fn the_interceptor_never_takes_a_verifier_from_the_request() {
+        // Built with a private container's verifier: a request that brings a public one must
+        // not make a `public_if_env` service public.
+        let mut interceptor =
+            ScwPrivateInterceptor::new(Policy::new().public_if_env(true)).verifier(verifier());
+        let public = Verifier::builder()
+            .public_key_pem(PEM)
+            .namespace_id("ns-1")
+            .container_id("ct-1")
+            .public(true)
+            .build()
+            .unwrap();
+        let mut call = request(&[]);
+        call.extensions_mut().insert(public);
+        assert_eq!(
+            interceptor.call(call).unwrap_err().code(),
+            Code::Unauthenticated
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What one protected handler requires, fixed at compile time by `#[scw_private(...)]`.
 
-use crate::scope::Scope;
+use crate::verification::config::{ConfigError, Id, Origin};
+use crate::verification::scope::Scope;
 
 /// The requirements of one protected handler.
 ///
@@ -102,6 +103,31 @@ impl Policy {
         self
     }
 
+    /// The combinations `#[scw_private]` refuses at compile time, refused here for a policy
+    /// built by hand: [`Verifier::preflight`](crate::Verifier::preflight) reports them, and
+    /// every form answers 500 while they last, whatever the request carries.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        let conflict = |first, second| Err(ConfigError::ConflictingPolicy { first, second });
+        // IAM keys are scoped to a project: the platform's word names no namespace or
+        // container, so a route that requires one cannot take that word.
+        match (self.platform_iam, self.scope) {
+            (true, Scope::NamespaceToken) => return conflict("platform_iam", "namespace"),
+            (true, Scope::ContainerToken) => return conflict("platform_iam", "container"),
+            _ => {}
+        }
+        if self.scope == Scope::NamespaceToken && self.container_id.is_some() {
+            // A namespace token names no container.
+            return conflict("namespace", "container_id");
+        }
+        if let Some(id) = self.namespace_id {
+            Id::Namespace.check(id, Origin::Policy)?;
+        }
+        if let Some(id) = self.container_id {
+            Id::Container.check(id, Origin::Policy)?;
+        }
+        Ok(())
+    }
+
     /// Which kinds of token are accepted.
     #[must_use]
     pub const fn get_scope(&self) -> Scope {
@@ -145,6 +171,74 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn conflict(policy: Policy) -> (&'static str, &'static str) {
+        match policy.check() {
+            Err(ConfigError::ConflictingPolicy { first, second }) => (first, second),
+            other => panic!("{policy:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_combination_the_attribute_refuses_is_refused_here() {
+        let iam = Policy::new().platform_iam(true);
+        assert_eq!(
+            conflict(iam.scope(Scope::ContainerToken)),
+            ("platform_iam", "container")
+        );
+        assert_eq!(
+            conflict(iam.scope(Scope::NamespaceToken)),
+            ("platform_iam", "namespace")
+        );
+        assert_eq!(
+            conflict(
+                Policy::new()
+                    .scope(Scope::NamespaceToken)
+                    .container_id("ct")
+            ),
+            ("namespace", "container_id")
+        );
+        // Empty or padded ids, in the policy's words.
+        for (policy, wanted) in [
+            (Policy::new().namespace_id(""), "MissingNamespaceId"),
+            (Policy::new().container_id(""), "MissingContainerId"),
+            (Policy::new().namespace_id(" ns"), "PaddedNamespaceId"),
+            (Policy::new().container_id("ct\n"), "PaddedContainerId"),
+        ] {
+            let error = policy.check().unwrap_err();
+            assert!(format!("{error:?}").starts_with(wanted), "{error:?}");
+            assert!(error.to_string().contains("the policy's"), "{error}");
+        }
+    }
+
+    #[test]
+    fn every_combination_the_attribute_accepts_is_accepted_here() {
+        for scope in [
+            Scope::AnyToken,
+            Scope::ContainerToken,
+            Scope::NamespaceToken,
+        ] {
+            for public_if_env in [false, true] {
+                let policy = Policy::new()
+                    .scope(scope)
+                    .public_if_env(public_if_env)
+                    .namespace_id("ns")
+                    .header("X-T");
+                assert_eq!(policy.check(), Ok(()), "{policy:?}");
+                if scope != Scope::NamespaceToken {
+                    assert_eq!(policy.container_id("ct").check(), Ok(()), "{policy:?}");
+                }
+            }
+        }
+        assert_eq!(
+            Policy::new().platform_iam(true).public_if_env(true).check(),
+            Ok(())
+        );
+        assert_eq!(
+            Policy::new().platform_iam(true).container_id("ct").check(),
+            Ok(())
+        );
+    }
 
     #[test]
     fn a_policy_reads_back_what_it_was_built_with() {

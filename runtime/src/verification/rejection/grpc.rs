@@ -5,10 +5,10 @@
 //! status: 401"), and a 500 comes out `UNKNOWN`. So a refused gRPC call gets what a gRPC
 //! server answers its own early errors with: a *trailers-only* response (HTTP 200, the status
 //! in the headers, no body), as the gRPC over HTTP/2 protocol defines it. This needs no gRPC
-//! library: the tower layer answers any gRPC call this way, and `tonic-0_14` builds on it.
+//! library: the tower layer answers gRPC calls this way, and `tonic-0_14` builds on it.
 
 use http::HeaderValue;
-use http::header::CONTENT_TYPE;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 
 use crate::{Rejection, RejectionKind};
 
@@ -23,21 +23,6 @@ pub(crate) mod code {
     pub(crate) const PERMISSION_DENIED: i32 = 7;
     pub(crate) const INTERNAL: i32 = 13;
     pub(crate) const UNAUTHENTICATED: i32 = 16;
-}
-
-/// Whether a request is a gRPC call: `content-type` is `application/grpc`, alone, with a
-/// `+proto`/`+json` (any) suffix, or with parameters. `application/grpc-web` is another
-/// protocol, whose clients read HTTP statuses, and is answered in HTTP.
-#[cfg(feature = "tower")]
-pub(crate) fn is_grpc_call(headers: &http::HeaderMap) -> bool {
-    let Some(content_type) = headers.get(CONTENT_TYPE) else {
-        return false;
-    };
-    let value = content_type.as_bytes();
-    let prefix = b"application/grpc";
-    value.len() >= prefix.len()
-        && value[..prefix.len()].eq_ignore_ascii_case(prefix)
-        && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
 }
 
 impl RejectionKind {
@@ -63,14 +48,17 @@ impl RejectionKind {
 
 impl Rejection {
     /// The trailers-only gRPC response for a refused gRPC call: HTTP 200, `content-type:
-    /// application/grpc`, `grpc-status` ([`RejectionKind::grpc_code`]) and `grpc-message`
-    /// (the [`reason`](Self::reason)'s text, percent-encoded as the gRPC spec says), and an
-    /// empty body. Never a token or a key.
+    /// application/grpc`, `grpc-status` ([`RejectionKind::grpc_code`]), `grpc-message` (the
+    /// [`reason`](Self::reason)'s text, percent-encoded as the gRPC spec says) and
+    /// `cache-control: no-store`. Never a token or a key.
+    ///
+    /// It has no body: a trailers-only response ends with its headers, so give it the empty
+    /// body of your framework (`response.map(|()| Body::empty())`).
     ///
     /// ```
     /// use scw_private::{Policy, Verifier};
     ///
-    /// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    /// # let pem = include_str!("../../../test-keys/rsa2048-a.pkcs1.pem");
     /// let verifier = Verifier::builder()
     ///     .public_key_pem(pem)
     ///     .namespace_id("11111111-1111-1111-1111-111111111111")
@@ -81,12 +69,14 @@ impl Rejection {
     /// assert_eq!(response.status(), 200);
     /// assert_eq!(response.headers()["grpc-status"], "16");
     /// assert_eq!(response.headers()["grpc-message"], "the request carries no token");
+    /// assert_eq!(response.headers()["cache-control"], "no-store");
     /// # Ok::<(), scw_private::ConfigError>(())
     /// ```
-    pub fn to_grpc_response(&self) -> http::Response<String> {
-        let mut response = http::Response::new(String::new());
+    pub fn to_grpc_response(&self) -> http::Response<()> {
+        let mut response = http::Response::new(());
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(GRPC_STATUS, HeaderValue::from(self.kind().grpc_code()));
         // Percent-encoded text is visible ASCII, always a valid header value.
         if let Ok(message) = HeaderValue::from_str(&percent_encode(self.reason().as_str())) {
@@ -117,39 +107,6 @@ mod tests {
     use super::*;
     use crate::Reason;
 
-    #[cfg(feature = "tower")]
-    fn headers(content_type: &str) -> http::HeaderMap {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(CONTENT_TYPE, content_type.parse().unwrap());
-        headers
-    }
-
-    #[cfg(feature = "tower")]
-    #[test]
-    fn grpc_calls_are_told_by_their_content_type() {
-        for grpc in [
-            "application/grpc",
-            "application/grpc+proto",
-            "application/grpc+json",
-            "Application/GRPC+proto",
-            "application/grpc;charset=utf-8",
-        ] {
-            assert!(is_grpc_call(&headers(grpc)), "{grpc}");
-        }
-        for other in [
-            "application/json",
-            "application/grpc-web",
-            "application/grpc-web+proto",
-            "application/grpcx",
-            "application/grp",
-            "text/plain",
-            "",
-        ] {
-            assert!(!is_grpc_call(&headers(other)), "{other}");
-        }
-        assert!(!is_grpc_call(&http::HeaderMap::new()));
-    }
-
     #[test]
     fn each_class_has_its_grpc_code() {
         assert_eq!(RejectionKind::MissingCredentials.grpc_code(), 16);
@@ -169,7 +126,7 @@ mod tests {
             response.headers()["grpc-message"],
             "a container token for this container is required"
         );
-        assert!(response.body().is_empty());
+        assert_eq!(response.headers()["cache-control"], "no-store");
         // Nothing of RFC 6750's HTTP answer.
         assert!(!response.headers().contains_key("www-authenticate"));
     }

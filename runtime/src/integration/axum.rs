@@ -7,8 +7,9 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use crate::handoff::{self, Found};
-use crate::private::{Guard, HandlerPolicy, RenderRejection, Reply};
+use crate::expansion::{Guard, HandlerPolicy, Refusal, RenderRejection, Reply};
+use crate::integration::handoff::{self, Found};
+use crate::integration::request_verifier;
 use crate::{Access, Claims, OptionalClaims, Rejection, Verifier};
 
 /// The RFC 6750 response, with the [`RejectionKind`](crate::RejectionKind) in its extensions for logging
@@ -22,14 +23,14 @@ impl IntoResponse for Rejection {
 }
 
 fn verifier(parts: &Parts) -> &Verifier {
-    Verifier::of_request(&parts.extensions)
+    request_verifier(&parts.extensions)
 }
 
 impl<S, P> FromRequestParts<S> for Guard<P>
 where
     S: Send + Sync,
     P: HandlerPolicy,
-    Rejection: RenderRejection<P>,
+    Refusal: RenderRejection<P>,
 {
     type Rejection = Response;
 
@@ -39,7 +40,7 @@ where
                 parts.extensions.insert(Found::Allowed(access));
                 Ok(Guard::new())
             }
-            Err(rejection) => Err(render(RenderRejection::<P>::render(rejection))),
+            Err(rejection) => Err(render(RenderRejection::<P>::render(Refusal(rejection)))),
         }
     }
 }
@@ -59,15 +60,15 @@ pub fn check_request<P, B>(
 ) -> Result<axum::http::Request<B>, Response>
 where
     P: HandlerPolicy,
-    Rejection: RenderRejection<P>,
+    Refusal: RenderRejection<P>,
 {
-    let verifier = Verifier::of_request(request.extensions());
+    let verifier = request_verifier(request.extensions());
     match verifier.authorize(request.headers(), &P::POLICY) {
         Ok(access) => {
             handoff::hand_over(request.extensions_mut(), access);
             Ok(request)
         }
-        Err(rejection) => Err(render(RenderRejection::<P>::render(rejection))),
+        Err(rejection) => Err(render(RenderRejection::<P>::render(Refusal(rejection)))),
     }
 }
 

@@ -6,12 +6,12 @@
 //! finding and the token is verified once. Without it, they check the request themselves
 //! with the default [`Policy`], which only a verified token passes.
 
-use crate::access::Access;
-use crate::claims::Claims;
-use crate::extract::RequestHeaders;
-use crate::policy::Policy;
-use crate::rejection::{Reason, Rejection, RejectionKind};
-use crate::verifier::Verifier;
+use crate::verification::access::Access;
+use crate::verification::claims::Claims;
+use crate::verification::extract::RequestHeaders;
+use crate::verification::policy::Policy;
+use crate::verification::rejection::{Reason, Rejection, RejectionKind};
+use crate::verification::verifier::Verifier;
 
 /// The finding of a handler's check, left in the request's extensions.
 #[derive(Clone, Debug)]
@@ -100,7 +100,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::claims::{RawClaims, TokenKind};
+    use crate::verification::claims::{RawClaims, TokenKind};
 
     fn token() -> Access {
         let raw: RawClaims =

@@ -45,9 +45,9 @@ use aide::openapi::{
 use aide::operation::OperationInput;
 use aide::transform::{TransformOpenApi, TransformOperation};
 
-use crate::policy::Policy;
-use crate::private::{Guard, HandlerPolicy};
-use crate::scope::Scope;
+use crate::expansion::{Guard, HandlerPolicy};
+use crate::verification::policy::Policy;
+use crate::verification::scope::Scope;
 use crate::{Access, Claims, OptionalClaims};
 
 /// Declares the security schemes: [`X_AUTH_TOKEN`](super::X_AUTH_TOKEN),

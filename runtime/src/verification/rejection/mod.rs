@@ -4,7 +4,10 @@ use std::fmt;
 
 use http::{HeaderValue, StatusCode, header::WWW_AUTHENTICATE};
 
-use crate::config::ConfigError;
+use crate::verification::config::ConfigError;
+
+// The gRPC side of `Rejection` and `RejectionKind`: their codes and trailers-only answer.
+mod grpc;
 
 /// The class of a refusal, which decides the status code and the RFC 6750 error code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -339,8 +342,8 @@ impl std::error::Error for Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Origin;
-    use crate::key::KeyError;
+    use crate::verification::config::Origin;
+    use crate::verification::key::KeyError;
 
     #[test]
     fn statuses_and_challenges_follow_rfc_6750() {

@@ -12,8 +12,8 @@
 //! stricter than the platform's own runtime, which lets a sibling container's token in
 //! because its namespace matches.
 
-use crate::claims::{Entry, RawClaims, TokenKind};
-use crate::rejection::{Reason, Rejection};
+use crate::verification::claims::{Entry, RawClaims, TokenKind};
+use crate::verification::rejection::{Reason, Rejection};
 
 /// Which tokens a protected handler accepts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -89,7 +89,7 @@ fn grant_entry(entry: &Entry, target: Target<'_>, scope: Scope) -> Option<TokenK
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rejection::RejectionKind;
+    use crate::verification::rejection::RejectionKind;
 
     const HERE: Target<'static> = Target {
         namespace_id: "ns-1",

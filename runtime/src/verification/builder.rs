@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use crate::config::{ConfigError, Origin};
-use crate::key::{KeyError, PublicKey};
-use crate::platform::{self, Platform, Privacy};
-use crate::token::Rules;
-use crate::verifier::{Settings, Source, Verifier, default_headers};
+use crate::verification::config::{ConfigError, Id, Origin};
+use crate::verification::key::{KeyError, PublicKey};
+use crate::verification::platform::{self, Platform, Privacy};
+use crate::verification::token::Rules;
+use crate::verification::verifier::{Settings, Source, Verifier, default_headers};
 
 /// Builds a [`Verifier`] from explicit values.
 ///
@@ -115,7 +115,7 @@ impl VerifierBuilder {
     ///
     /// ```
     /// use std::time::Duration;
-    /// # let pem = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+    /// # let pem = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
     ///
     /// let verifier = scw_private::Verifier::builder()
     ///     .public_key_pem(pem)
@@ -188,30 +188,27 @@ impl VerifierBuilder {
                 });
             }
         };
-        let id = |given: Option<String>,
-                  from_env: Option<&Result<String, ConfigError>>,
-                  missing: ConfigError| {
-            match (given.filter(|id| !id.is_empty()), from_env) {
-                (Some(id), _) => Ok(id),
-                (None, Some(env)) => env.clone(),
-                (None, None) => Err(missing),
-            }
-        };
+        // A given id, else the environment's (with `env_fallback`); an empty given id counts
+        // as not given, as an empty variable counts as unset.
+        let id =
+            |given: Option<String>, from_env: Option<&Result<String, ConfigError>>, which: Id| {
+                match (given.filter(|id| !id.is_empty()), from_env) {
+                    (Some(id), _) => which.check(&id, Origin::Builder).map(|()| id),
+                    (None, Some(env)) => env.clone(),
+                    (None, None) => which.check("", Origin::Builder).map(|()| String::new()),
+                }
+            };
         let platform = Platform {
             key: Ok(key),
             namespace_id: id(
                 self.namespace_id,
                 env.as_ref().map(|env| &env.namespace_id),
-                ConfigError::MissingNamespaceId {
-                    origin: Origin::Builder,
-                },
+                Id::Namespace,
             ),
             container_id: id(
                 self.container_id,
                 env.as_ref().map(|env| &env.container_id),
-                ConfigError::MissingContainerId {
-                    origin: Origin::Builder,
-                },
+                Id::Container,
             ),
             privacy: Ok(match (self.public, &env) {
                 (Some(true), _) => Privacy::Public,
@@ -261,15 +258,15 @@ mod tests {
 
     use super::*;
     use crate::Policy;
-    use crate::rejection::Reason;
-    use crate::token::tests::sign;
+    use crate::verification::rejection::Reason;
+    use crate::verification::token::tests::sign;
 
     const NS: &str = "ns-1";
     const CT: &str = "ct-1";
 
     fn builder() -> VerifierBuilder {
         Verifier::builder()
-            .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+            .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
             .namespace_id(NS)
             .container_id(CT)
     }
@@ -283,10 +280,10 @@ mod tests {
                 ..
             })
         ));
-        let key = include_str!("../test-keys/rsa2048-a.pkcs1.pem");
+        let key = include_str!("../../test-keys/rsa2048-a.pkcs1.pem");
         assert!(matches!(
             Verifier::builder()
-                .public_key_pem(include_str!("../test-keys/rsa2048-a.private.pem"))
+                .public_key_pem(include_str!("../../test-keys/rsa2048-a.private.pem"))
                 .build(),
             Err(ConfigError::Key {
                 error: KeyError::PrivateKey,
@@ -375,7 +372,7 @@ mod tests {
 
     #[test]
     fn the_leeway_applies_to_every_time_claim() {
-        let now = crate::verifier::now();
+        let now = crate::verification::verifier::now();
         let late = sign(&json!({"application_claim": [{"namespace_id": NS}], "exp": now - 30}));
         let early = sign(&json!({"application_claim": [{"namespace_id": NS}], "nbf": now + 30}));
         let default = builder().build().unwrap();

@@ -1,0 +1,90 @@
+//! The service the layer wraps around another: the check, then the inner service or a refusal.
+
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::CONTENT_TYPE;
+use tower_service::Service;
+
+use super::ResponseFuture;
+use crate::integration::hand_to_service;
+use crate::{Policy, Rejection, Verifier};
+
+/// The service [`ScwPrivateLayer`](super::ScwPrivateLayer) wraps around another.
+///
+/// With tonic, it keeps the inner service's `NamedService` name, so one generated server can
+/// be wrapped on its own: `Server::builder().add_service(ScwPrivateLayer::new(policy).layer(GreeterServer::new(..)))`.
+#[derive(Clone, Debug)]
+pub struct ScwPrivate<S> {
+    inner: S,
+    verifier: Verifier,
+    policy: Policy,
+}
+
+impl<S> ScwPrivate<S> {
+    pub(super) fn new(inner: S, verifier: Verifier, policy: Policy) -> Self {
+        Self {
+            inner,
+            verifier,
+            policy,
+        }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<http::Request<ReqBody>> for ScwPrivate<S>
+where
+    S: Service<http::Request<ReqBody>, Response = http::Response<ResBody>>,
+{
+    type Response = http::Response<super::ResponseBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
+        match self.verifier.authorize(request.headers(), &self.policy) {
+            Ok(access) => {
+                hand_to_service(request.extensions_mut(), access);
+                ResponseFuture::inner(self.inner.call(request))
+            }
+            Err(rejection) => ResponseFuture::refused(refusal(&rejection, is_grpc_call(&request))),
+        }
+    }
+}
+
+#[cfg(feature = "tonic-0_14")]
+impl<S: tonic::server::NamedService> tonic::server::NamedService for ScwPrivate<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+/// The refusal as the caller understands it: a trailers-only gRPC response for a gRPC call,
+/// the RFC 6750 response otherwise, with the class in the extensions for outer middleware.
+fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Option<Bytes>> {
+    let mut response = if grpc {
+        rejection.to_grpc_response().map(|()| None)
+    } else {
+        rejection.to_response().map(|text| Some(Bytes::from(text)))
+    };
+    response.extensions_mut().insert(rejection.kind());
+    response
+}
+
+/// Whether a request is a gRPC call: a `POST` whose `content-type` is `application/grpc`,
+/// alone, with a `+proto`/`+json` (any) suffix, or with parameters. `application/grpc-web` is
+/// another protocol, whose clients read HTTP statuses, and a `GET` is no gRPC call whatever it
+/// claims: both are answered in HTTP.
+fn is_grpc_call<B>(request: &http::Request<B>) -> bool {
+    if request.method() != http::Method::POST {
+        return false;
+    }
+    let Some(content_type) = request.headers().get(CONTENT_TYPE) else {
+        return false;
+    };
+    let value = content_type.as_bytes();
+    let prefix = b"application/grpc";
+    value.len() >= prefix.len()
+        && value[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
+}
