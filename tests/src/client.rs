@@ -173,8 +173,11 @@ fn content_length(response: &Response) -> Option<usize> {
 
 /// Parses one whole response (status, headers, a body that may be chunked).
 pub fn parse_response(raw: &[u8]) -> Option<Response> {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n")?;
+    // The head is text; the body is bytes (a gzip body is not UTF-8), de-chunked as bytes and
+    // only then read as text.
+    let end = raw.windows(4).position(|window| window == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&raw[..end]);
+    let body = &raw[end + 4..];
     let mut lines = head.split("\r\n");
     let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
     let headers = lines
@@ -187,24 +190,26 @@ pub fn parse_response(raw: &[u8]) -> Option<Response> {
     let body = if chunked {
         dechunk(body)?
     } else {
-        body.to_owned()
+        body.to_vec()
     };
     Some(Response {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
 
-fn dechunk(mut body: &str) -> Option<String> {
-    let mut out = String::new();
+fn dechunk(mut body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
     loop {
-        let (size, rest) = body.split_once("\r\n")?;
+        let line_end = body.windows(2).position(|window| window == b"\r\n")?;
+        let size = std::str::from_utf8(&body[..line_end]).ok()?;
         let size = usize::from_str_radix(size.trim(), 16).ok()?;
+        let rest = &body[line_end + 2..];
         if size == 0 {
             return Some(out);
         }
-        out.push_str(rest.get(..size)?);
+        out.extend_from_slice(rest.get(..size)?);
         body = rest.get(size + 2..)?;
     }
 }

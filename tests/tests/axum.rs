@@ -216,7 +216,7 @@ async fn associated_functions_answer_as_free_functions_do() {
     }
     assert_eq!(checked, 3 * Token::ALL.len());
     // Recorded like any handler, under the fn's name and module.
-    let recorded = scw_private::ProtectedHandler::all()
+    let recorded = scw_private::registry::ProtectedHandler::all()
         .iter()
         .filter(|handler| handler.module_path() == "axum" && handler.name() == "container")
         .count();

@@ -88,10 +88,12 @@ async fn servers(
 ) -> Vec<(&'static str, SocketAddr, &'static str, &'static str)> {
     let layered = Router::new()
         .route("/platform", axum_get(axum_layered))
-        .layer(ScwPrivateLayer::new(Policy::new().platform_iam(true)));
+        .layer(ScwPrivateLayer::new(Policy::new().platform_iam(true)).verifier(verifier.clone()));
     let layered_public = Router::new()
         .route("/public", axum_get(axum_layered_public))
-        .layer(ScwPrivateLayer::new(Policy::new().public_if_env(true)));
+        .layer(ScwPrivateLayer::new(Policy::new().public_if_env(true)).verifier(verifier.clone()));
+    // The attribute and the extractors take the verifier from the request; the layers were
+    // given theirs when built.
     let axum = Router::new()
         .route("/platform", axum_get(axum_platform))
         .route("/default", axum_get(axum_default))

@@ -71,9 +71,12 @@ fn aide_app() -> (axum::Router, Value) {
                 public,
                 protected(Policy::new().scope(Scope::ContainerToken)),
             )
-            .layer(scw_private::layer::ScwPrivateLayer::new(
-                Policy::new().scope(Scope::ContainerToken),
-            )),
+            .layer(
+                scw_private::layer::ScwPrivateLayer::new(
+                    Policy::new().scope(Scope::ContainerToken),
+                )
+                .verifier(tests::verifier(false)),
+            ),
         )
         .api_route("/public", get(public))
         .finish_api_with(&mut api, scw_private::openapi::aide_0_15::security_schemes)

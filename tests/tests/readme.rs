@@ -7,7 +7,6 @@ fn the_readme_carries_the_documentation_tables_verbatim() {
     let tables = [
         ("arguments", include_str!("../../runtime/docs/arguments.md")),
         ("variables", include_str!("../../runtime/docs/variables.md")),
-        ("responses", include_str!("../../runtime/docs/responses.md")),
     ];
     for (name, table) in tables {
         assert!(table.trim_start().starts_with('|'), "{name} is a table");

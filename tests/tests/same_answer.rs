@@ -121,7 +121,7 @@ async fn routes() -> Vec<(String, SocketAddr, &'static str, bool)> {
         .route("/option", axum_get(bare_option))
         .route("/optional", axum_get(bare_optional))
         .route("/access", axum_get(bare_access))
-        .layer(ScwPrivateLayer::new(Policy::new()));
+        .layer(ScwPrivateLayer::new(Policy::new()).verifier(verifier.clone()));
     let axum = Router::new()
         .route("/attr/claims", axum_get(attr_claims))
         .route("/attr/option", axum_get(attr_option))
