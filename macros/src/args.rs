@@ -13,6 +13,7 @@ pub(crate) mod kw {
     syn::custom_keyword!(platform_iam);
     syn::custom_keyword!(header);
     syn::custom_keyword!(on_reject);
+    syn::custom_keyword!(route);
 }
 
 /// `#[scw_private(...)]` as written.
@@ -26,11 +27,34 @@ pub(crate) struct Args {
     pub(crate) platform_iam: Option<kw::platform_iam>,
     pub(crate) header: Option<(kw::header, LitStr)>,
     pub(crate) on_reject: Option<(kw::on_reject, Path)>,
+    pub(crate) route: Option<(kw::route, LitStr)>,
     pub(crate) krate: Option<(Token![crate], Path)>,
 }
 
+impl Args {
+    /// The tokens of every argument but `crate`: what says something of a policy.
+    pub(crate) fn policy_keywords(&self) -> Vec<proc_macro2::TokenStream> {
+        let mut keywords = Vec::new();
+        let mut push = |keyword: Option<&dyn quote::ToTokens>| {
+            if let Some(keyword) = keyword {
+                keywords.push(keyword.to_token_stream());
+            }
+        };
+        push(self.namespace.as_ref().map(|k| k as _));
+        push(self.container.as_ref().map(|k| k as _));
+        push(self.namespace_id.as_ref().map(|(k, _)| k as _));
+        push(self.container_id.as_ref().map(|(k, _)| k as _));
+        push(self.public_if_env.as_ref().map(|k| k as _));
+        push(self.platform_iam.as_ref().map(|k| k as _));
+        push(self.header.as_ref().map(|(k, _)| k as _));
+        push(self.on_reject.as_ref().map(|(k, _)| k as _));
+        push(self.route.as_ref().map(|(k, _)| k as _));
+        keywords
+    }
+}
+
 const EXPECTED: &str = "expected one of `namespace`, `container`, `namespace_id`, `container_id`, \
-                        `public_if_env`, `platform_iam`, `header`, `on_reject`, `crate`";
+                        `public_if_env`, `platform_iam`, `header`, `on_reject`, `route`, `crate`";
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
@@ -51,6 +75,8 @@ impl Parse for Args {
                 string(input, &mut args.container_id, "container_id")?;
             } else if lookahead.peek(kw::header) {
                 string(input, &mut args.header, "header")?;
+            } else if lookahead.peek(kw::route) {
+                string(input, &mut args.route, "route")?;
             } else if lookahead.peek(kw::on_reject) {
                 let expected = "the path of a function, like `on_reject = my_rejection`";
                 path(input, &mut args.on_reject, "on_reject", expected)?;
@@ -59,10 +85,11 @@ impl Parse for Args {
                 path(input, &mut args.krate, "crate", expected)?;
             } else if input.peek(syn::Ident) {
                 let unknown: syn::Ident = input.parse()?;
-                return Err(syn::Error::new_spanned(
-                    &unknown,
-                    format!("unknown argument `{unknown}`; {EXPECTED}"),
-                ));
+                let message = match closest(&unknown.to_string()) {
+                    Some(known) => format!("unknown argument `{unknown}`; did you mean `{known}`?"),
+                    None => format!("unknown argument `{unknown}`; {EXPECTED}"),
+                };
+                return Err(syn::Error::new_spanned(&unknown, message));
             } else {
                 return Err(lookahead.error());
             }
@@ -73,6 +100,47 @@ impl Parse for Args {
         }
         Ok(args)
     }
+}
+
+/// Every argument's keyword, for "did you mean".
+const KEYWORDS: [&str; 10] = [
+    "namespace",
+    "container",
+    "namespace_id",
+    "container_id",
+    "public_if_env",
+    "platform_iam",
+    "header",
+    "on_reject",
+    "route",
+    "crate",
+];
+
+/// The keyword a misspelt argument most likely meant: within two edits, and closer than any
+/// other.
+fn closest(unknown: &str) -> Option<&'static str> {
+    let unknown = unknown.to_ascii_lowercase();
+    KEYWORDS
+        .iter()
+        .map(|known| (edits(&unknown, known), *known))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance, by bytes: keywords are ASCII.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(x != y);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// A flag: `name` alone.
@@ -228,6 +296,31 @@ mod tests {
         assert_eq!(error_columns("on_reject = 1 + 2"), (12, 17));
         // A missing value: the keyword.
         assert_eq!(error_columns("container, header"), (11, 17));
+    }
+
+    #[test]
+    fn a_misspelt_argument_gets_a_suggestion() {
+        for (typed, meant) in [
+            ("contianer", "container"),
+            ("Container", "container"),
+            ("namespce", "namespace"),
+            ("platform_am", "platform_iam"),
+            ("heder", "header"),
+            ("routes", "route"),
+        ] {
+            let error = parse(typed).err().unwrap();
+            assert!(
+                error.contains(&format!("did you mean `{meant}`?")),
+                "{typed}: {error}"
+            );
+        }
+        let error = parse("scope").err().unwrap();
+        assert!(error.contains("expected one of"), "{error}");
+        assert_eq!(edits("abc", "abc"), 0);
+        assert_eq!(edits("abc", "abd"), 1);
+        assert_eq!(edits("", "ab"), 2);
+        assert_eq!(edits("ab", ""), 2);
+        assert_eq!(edits("ab", "ba"), 2);
     }
 
     #[test]

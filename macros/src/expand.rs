@@ -60,9 +60,19 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Signature, Visibility, parse_quote};
 
 use crate::args::Args;
-use crate::{method, validate};
+use crate::{service, validate};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    if is_impl(&item) {
+        // A tonic service's `impl`: its table and its methods' own checks.
+        return match syn::parse2::<Args>(args) {
+            Ok(args) => service::expand(&args, item),
+            Err(error) => {
+                let error = error.into_compile_error();
+                quote!(#item #error)
+            }
+        };
+    }
     let args = syn::parse2::<Args>(args).and_then(|args| validate::args(&args).map(|()| args));
     let function = syn::parse2::<Function>(item.clone());
     let function = match (&args, function) {
@@ -90,23 +100,44 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// Every independent mistake in the function: a handler's, or a tonic method's.
+/// Whether the item is an `impl` block (after its attributes), without parsing it.
+fn is_impl(item: &TokenStream) -> bool {
+    let head = |input: ParseStream<'_>| -> syn::Result<bool> {
+        input.call(Attribute::parse_outer)?;
+        let _: Option<syn::Token![unsafe]> = input.parse()?;
+        Ok(input.peek(syn::Token![impl]))
+    };
+    syn::parse::Parser::parse2(
+        |input: ParseStream<'_>| {
+            let is_impl = head(input)?;
+            // The rest is for the rewrite to read.
+            input.parse::<TokenStream>()?;
+            Ok(is_impl)
+        },
+        item.clone(),
+    )
+    .unwrap_or(false)
+}
+
+/// Every independent mistake in the function. A method (a `self` receiver) is a tonic
+/// method, which the attribute on its `impl` rewrites: reaching one here means that
+/// attribute is missing.
 fn validate_function(function: &Function, args: &Args) -> syn::Result<()> {
-    let common = validate::function(&function.sig, args);
-    if !method::is_method(&function.sig) {
-        return common;
+    if service::is_method(&function.sig) {
+        return Err(service::lone_method_error());
     }
-    match (
-        common,
-        method::validate(&function.sig, &function.body.stream(), args),
-    ) {
-        (Err(mut errors), Err(more)) => {
-            errors.combine(more);
-            Err(errors)
+    let mut errors = validate::function(&function.sig, args).err();
+    if let Some((keyword, _)) = &args.route {
+        let error = syn::Error::new_spanned(
+            keyword,
+            "`route` names a gRPC method's route; it goes on a method of a tonic service's `impl`",
+        );
+        match &mut errors {
+            Some(errors) => errors.combine(error),
+            None => errors = Some(error),
         }
-        (Err(errors), Ok(())) | (Ok(()), Err(errors)) => Err(errors),
-        (Ok(()), Ok(())) => Ok(()),
     }
+    errors.map_or(Ok(()), Err)
 }
 
 /// The handler as written. What the rewrite reads (attributes, visibility, signature) is
@@ -173,26 +204,6 @@ fn rewrite(args: &Args, mut function: Function) -> TokenStream {
         Some((_, path)) => path.to_token_stream(),
         None => quote!(::scw_private),
     };
-    if method::is_method(&function.sig) {
-        // A tonic method keeps the trait's signature: the check goes in its body.
-        let span = function.body.span();
-        return match method::rewrite(
-            &krate,
-            &policy(args, &krate),
-            &function.sig,
-            function.body.stream(),
-        ) {
-            Ok(body) => {
-                function.body = Group::new(proc_macro2::Delimiter::Brace, body);
-                function.body.set_span(span);
-                function.into_token_stream()
-            }
-            Err(error) => {
-                let error = error.into_compile_error();
-                quote!(#function #error)
-            }
-        };
-    }
     // The policy is the guard's type parameter, since extractors take no arguments.
     let (policy_type, beside) = match flags(args, &krate) {
         // A type the runtime defines: nothing goes beside the handler, so the handler may
@@ -342,7 +353,7 @@ fn own_policy_type(
     (policy_type.into_token_stream(), beside)
 }
 
-fn policy(args: &Args, krate: &TokenStream) -> TokenStream {
+pub(crate) fn policy(args: &Args, krate: &TokenStream) -> TokenStream {
     let mut policy = quote!(#krate::__private::Policy::new());
     if args.container.is_some() {
         policy = quote!(#policy.scope(#krate::__private::Scope::ContainerToken));

@@ -5,7 +5,7 @@
 
 mod args;
 mod expand;
-mod method;
+mod service;
 mod validate;
 
 use proc_macro::TokenStream;

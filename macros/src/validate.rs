@@ -73,6 +73,15 @@ pub(crate) fn args(args: &Args) -> syn::Result<()> {
             ));
         }
     }
+    if let Some((_, lit)) = &args.route {
+        let route = lit.value();
+        if route.is_empty() || route.contains('/') {
+            errors.push(syn::Error::new_spanned(
+                lit,
+                "`route` is the method's name in its gRPC route, like `route = \"GetHTTPStatus\"` for `/pkg.Service/GetHTTPStatus`",
+            ));
+        }
+    }
     if let Some((_, lit)) = &args.header {
         let name = lit.value();
         if !is_header_name(&name) {
@@ -100,8 +109,7 @@ pub(crate) fn function(sig: &Signature, args: &Args) -> syn::Result<()> {
             constness,
             "`#[scw_private]` cannot be applied to a `const fn`",
         ));
-    } else if sig.asyncness.is_none() && !crate::method::is_method(sig) {
-        // A method's body says whether async-trait made it async: `method::validate`.
+    } else if sig.asyncness.is_none() {
         errors.push(syn::Error::new_spanned(
             sig.fn_token,
             "`#[scw_private]` can only be applied to `async fn`s",
@@ -127,7 +135,7 @@ pub(crate) fn function(sig: &Signature, args: &Args) -> syn::Result<()> {
     }
     for input in &sig.inputs {
         match input {
-            // A tonic service method: `method::validate` checks its parameters.
+            // A tonic method, which `expand` refuses before this is asked.
             FnArg::Receiver(_) => {}
             FnArg::Typed(param) if args.public_if_env.is_some() && is_claims(&param.ty) => {
                 errors.push(syn::Error::new_spanned(

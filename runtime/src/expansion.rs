@@ -72,8 +72,8 @@ pub trait FrameworkEnabled {}
 #[cfg(any(feature = "axum-0_8", feature = "actix-web-4"))]
 impl FrameworkEnabled for () {}
 
-/// The request of a tonic service method, which `#[scw_private]` on a method checks at the
-/// top of its body. A trait, so that without the feature the error says what to enable.
+/// The request of a tonic service method that `#[scw_private]` protects. A trait, so that
+/// without the feature the error says what to enable.
 #[diagnostic::on_unimplemented(
     message = "`#[scw_private]` on a method protects a tonic service method, which takes `tonic::Request<_>`; enable the `tonic-0_14` feature of `scw-private`",
     label = "not a `tonic::Request` with the `tonic-0_14` feature",
@@ -82,8 +82,57 @@ impl FrameworkEnabled for () {}
 pub trait MethodRequest {
     /// The method's error type.
     type Status;
-    /// Checks the call; the refusal is the method's error.
-    fn authorize(&mut self, policy: &Policy) -> Result<(), Self::Status>;
+    /// Confirms, at the top of the method's body, that the service's enforcing piece
+    /// (`tonic_0_14::protect`) checked this call for this very method before its message was
+    /// read; refuses the call otherwise. Reads nothing of the request but that record.
+    fn confirm(&self, method: &'static str) -> Result<(), Self::Status>;
+}
+
+/// One method of a tonic service's `impl`, as `#[scw_private]` on the `impl` records it: its
+/// name in Rust, the route name it was given (`route = ".."`), and its policy, `None` for a
+/// method without the attribute.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(
+    not(feature = "tonic-0_14"),
+    allow(dead_code, reason = "read by `tonic_0_14::protect`")
+)]
+pub struct ServiceMethod {
+    pub(crate) name: &'static str,
+    pub(crate) route: Option<&'static str>,
+    pub(crate) policy: Option<Policy>,
+}
+
+impl ServiceMethod {
+    /// A method with `#[scw_private(..)]`.
+    pub const fn protected(
+        name: &'static str,
+        route: Option<&'static str>,
+        policy: Policy,
+    ) -> Self {
+        Self {
+            name,
+            route,
+            policy: Some(policy),
+        }
+    }
+
+    /// A method without the attribute: its calls are let through.
+    pub const fn public(name: &'static str) -> Self {
+        Self {
+            name,
+            route: None,
+            policy: None,
+        }
+    }
+}
+
+/// What `#[scw_private]` on a service's `impl` implements without the `tonic-0_14` feature: a
+/// stand-in for `tonic_0_14::ProtectedService`, so that the expansion compiles and the one
+/// error is the method's, which says which feature to enable.
+#[cfg(not(feature = "tonic-0_14"))]
+pub trait ProtectedServiceStandIn {
+    /// The methods, in the order written.
+    fn __methods() -> &'static [ServiceMethod];
 }
 
 /// The extractor the macro puts first in a protected handler's parameters, so the token is

@@ -20,7 +20,11 @@ pub mod migrating {
 }
 
 pub mod grpc {
+    // Three files, each whole on its own; the empty lines between them keep a paragraph from
+    // running into the table before it.
     #![doc = include_str!("../docs/grpc.md")]
+    #![doc = ""]
     #![doc = include_str!("../docs/grpc-statuses.md")]
+    #![doc = ""]
     #![doc = include_str!("../docs/grpc-local.md")]
 }

@@ -213,8 +213,12 @@ mod captured_logs;
 #[doc(hidden)]
 pub mod __private {
     //! Not public API: what `#[scw_private]` expansions name. May change in any release.
+    #[cfg(not(feature = "tonic-0_14"))]
+    pub use crate::expansion::ProtectedServiceStandIn as ProtectedService;
     pub use crate::expansion::*;
     #[cfg(feature = "axum-0_8")]
     pub use crate::integration::axum::check_request;
+    #[cfg(feature = "tonic-0_14")]
+    pub use crate::integration::tonic_0_14::ProtectedService;
     pub use crate::registry::{SCW_PRIVATE_0_1_HANDLERS, protected_handler};
 }

@@ -2,16 +2,18 @@
 //!
 //! A private container's gRPC calls carry the same tokens as its HTTP requests, in metadata
 //! (`x-auth-token`, or `authorization: Bearer ...`). Three ways to check them, each with the
-//! same policies and the same refusals, as gRPC statuses:
+//! same policies and the same refusals, as gRPC statuses. Each reads the call's headers only,
+//! before tonic's generated server reads a byte of the call's message:
 //!
 //! | | protects | how |
 //! |---|---|---|
+//! | [`#[scw_private]`](crate::scw_private) on the methods and on the `impl` | each method, its own policy | [`protect`]`(MyGreeter, GreeterServer::new)` |
 //! | [`ScwPrivateInterceptor`] | one service | `XServer::with_interceptor(service, ScwPrivateInterceptor::new(policy))` |
-//! | [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer) | every service of a server, or a router mixing REST and gRPC | `Server::builder().layer(ScwPrivateLayer::new(policy))` |
-//! | [`#[scw_private]`](crate::scw_private) on a method | one method | the attribute on the method in the service's `impl` |
+//! | [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer) | every service of a server, one service, or a router mixing REST and gRPC | `Server::builder().layer(ScwPrivateLayer::new(policy))` |
 //!
-//! A refused call never reaches the method and its request stream is never read. The status
-//! is the refusal's class
+//! A refused call never reaches the method: a message that never ends cannot hold it, a
+//! malformed message is never decoded, and a token in the call's trailers is never read. The
+//! status is the refusal's class
 //! ([`RejectionKind::grpc_code`](crate::RejectionKind::grpc_code)), and its message the
 //! same short text as the HTTP body's `error_description`, never a token or a key:
 //!
@@ -38,8 +40,15 @@
 use tonic::service::Interceptor;
 use tonic::{Code, Request, Status};
 
+mod protect;
+
+pub use self::protect::{ProtectedService, ScwPrivateServer, protect};
+
+use self::protect::CheckedMethod;
+use crate::ConfigError;
 use crate::expansion::MethodRequest;
 use crate::integration::{hand_to_service, request_verifier};
+use crate::verification::log;
 use crate::{Access, Policy, Rejection, Verifier};
 
 /// Checks every call of one tonic service with a [`Policy`]: give it to the generated
@@ -106,13 +115,18 @@ impl Interceptor for ScwPrivateInterceptor {
     }
 }
 
-/// Checks one call against `policy`: the form for a single method, as its first line.
+/// Checks one call against `policy`, from inside a method: to choose the policy at run time,
+/// or to check more than the method's form already did.
+///
+/// **It runs late.** By the time any method runs, tonic has read and decoded the call's whole
+/// message, and merged the call's trailers into its metadata, which this function reads: a
+/// token sent in the trailers counts here. So this is no way to protect a method on its own:
+/// put the method behind [`protect`], the interceptor or the layer, which refuse a call on its
+/// headers before its message is read, and use this only in addition.
 ///
 /// On success the request's extensions hold the [`Access`] (and the
 /// [`Claims`](crate::Claims), when a token let it in), which is also returned. The verifier
 /// is a request extension of type [`Verifier`] if there is one, else [`Verifier::global`].
-/// This is what [`#[scw_private]`](crate::scw_private) does on a method; use it where the
-/// attribute cannot go, or to choose the policy at run time.
 ///
 /// ```
 /// use scw_private::tonic_0_14::authorize;
@@ -133,13 +147,24 @@ pub fn authorize<T>(request: &mut Request<T>, policy: &Policy) -> Result<Access,
     Ok(access)
 }
 
-/// What `#[scw_private]` on a method calls at the top of its body.
+/// What `#[scw_private]` on a method calls at the top of its body: the second line, behind
+/// [`protect`], which checked the call before its message was read. A call that reached the
+/// method without that check is refused as a misconfiguration (`INTERNAL`, logged at error
+/// level), never checked late on metadata that tonic has merged with the call's trailers.
 impl<T> MethodRequest for Request<T> {
     type Status = Status;
 
     #[inline]
-    fn authorize(&mut self, policy: &Policy) -> Result<(), Status> {
-        authorize(self, policy).map(drop)
+    fn confirm(&self, method: &'static str) -> Result<(), Status> {
+        match self.extensions().get::<CheckedMethod>() {
+            Some(CheckedMethod(checked)) if *checked == method => Ok(()),
+            // Checked for another method, or not at all.
+            _ => {
+                let rejection = Rejection::misconfigured(ConfigError::UncheckedMethod { method });
+                log::refused(&rejection);
+                Err(rejection.into())
+            }
+        }
     }
 }
 

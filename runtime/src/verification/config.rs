@@ -118,6 +118,14 @@ pub enum ConfigError {
         /// The option it cannot go with.
         second: &'static str,
     },
+    /// A gRPC method carries `#[scw_private]`, but its call reached it without the check that
+    /// runs before a call's message is read: its service was not served through the piece
+    /// that enforces the methods' policies. Its calls are refused until it is.
+    #[non_exhaustive]
+    UncheckedMethod {
+        /// The method's name.
+        method: &'static str,
+    },
     /// An environment variable holds bytes that are not UTF-8.
     #[non_exhaustive]
     NotUnicode {
@@ -189,6 +197,12 @@ impl fmt::Display for ConfigError {
                 f,
                 "a policy cannot have both `{first}` and `{second}` (`#[scw_private]` refuses \
                  them at compile time), so its routes answer 500; remove one"
+            ),
+            Self::UncheckedMethod { method } => write!(
+                f,
+                "the method `{method}` carries `#[scw_private]`, but its call was not checked \
+                 before its message was read, so it is refused; serve its service through \
+                 `scw_private::tonic_0_14::protect(service, XServer::new)`"
             ),
             Self::NotUnicode { variable } => write!(f, "`{variable}` is not valid UTF-8"),
             Self::InvalidHeaderName { name } => {

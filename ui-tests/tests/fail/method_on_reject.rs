@@ -7,9 +7,14 @@ fn reject(_: scw_private::Rejection) -> Status {
     Status
 }
 
-struct Greeter;
+trait Greeter {
+    async fn say_hello(&self, request: Request<()>) -> Result<(), Status>;
+}
 
-impl Greeter {
+struct MyGreeter;
+
+#[scw_private]
+impl Greeter for MyGreeter {
     // A gRPC method's refusal is its `Status`: there is no HTTP response to render.
     #[scw_private(on_reject = reject)]
     async fn say_hello(&self, request: Request<()>) -> Result<(), Status> {

@@ -4,9 +4,14 @@ use scw_private::scw_private;
 struct Request<T>(T);
 struct Status;
 
-struct Greeter;
+trait Greeter {
+    async fn say_hello(&self, request: Request<()>) -> Result<(), Status>;
+}
 
-impl Greeter {
+struct MyGreeter;
+
+#[scw_private]
+impl Greeter for MyGreeter {
     #[scw_private(container)]
     async fn say_hello(&self, request: Request<()>) -> Result<(), Status> {
         let _ = request.0;

@@ -28,14 +28,14 @@ pin_project_lite::pin_project! {
 }
 
 impl<B> ResponseBody<B> {
-    pub(super) fn inner(body: B) -> Self {
+    pub(crate) fn inner(body: B) -> Self {
         Self {
             kind: Kind::Inner { body },
         }
     }
 
     /// `None` (or empty text) ends the stream with the headers.
-    pub(super) fn refusal(text: Option<Bytes>) -> Self {
+    pub(crate) fn refusal(text: Option<Bytes>) -> Self {
         Self {
             kind: Kind::Refusal {
                 text: text.filter(|text| !text.is_empty()),

@@ -26,13 +26,13 @@ pin_project_lite::pin_project! {
 }
 
 impl<F> ResponseFuture<F> {
-    pub(super) fn inner(future: F) -> Self {
+    pub(crate) fn inner(future: F) -> Self {
         Self {
             state: State::Inner { future },
         }
     }
 
-    pub(super) fn refused(response: http::Response<Option<Bytes>>) -> Self {
+    pub(crate) fn refused(response: http::Response<Option<Bytes>>) -> Self {
         Self {
             state: State::Refused {
                 response: Some(response),

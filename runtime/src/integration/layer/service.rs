@@ -7,8 +7,9 @@ use http::header::CONTENT_TYPE;
 use tower_service::Service;
 
 use super::ResponseFuture;
+use super::paths::{Paths, Rule};
 use crate::integration::hand_to_service;
-use crate::{Policy, Rejection, Verifier};
+use crate::{Rejection, Verifier};
 
 /// The service [`ScwPrivateLayer`](super::ScwPrivateLayer) wraps around another.
 ///
@@ -18,15 +19,15 @@ use crate::{Policy, Rejection, Verifier};
 pub struct ScwPrivate<S> {
     inner: S,
     verifier: Verifier,
-    policy: Policy,
+    paths: Paths,
 }
 
 impl<S> ScwPrivate<S> {
-    pub(super) fn new(inner: S, verifier: Verifier, policy: Policy) -> Self {
+    pub(super) fn new(inner: S, verifier: Verifier, paths: Paths) -> Self {
         Self {
             inner,
             verifier,
-            policy,
+            paths,
         }
     }
 }
@@ -44,7 +45,11 @@ where
     }
 
     fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
-        match self.verifier.authorize(request.headers(), &self.policy) {
+        let policy = match self.paths.rule(request.uri().path()) {
+            Rule::Check(policy) => policy,
+            Rule::Public => return ResponseFuture::inner(self.inner.call(request)),
+        };
+        match self.verifier.authorize(request.headers(), &policy) {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 ResponseFuture::inner(self.inner.call(request))
@@ -61,7 +66,7 @@ impl<S: tonic::server::NamedService> tonic::server::NamedService for ScwPrivate<
 
 /// The refusal as the caller understands it: a trailers-only gRPC response for a gRPC call,
 /// the RFC 6750 response otherwise, with the class in the extensions for outer middleware.
-fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Option<Bytes>> {
+pub(crate) fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Option<Bytes>> {
     let mut response = if grpc {
         rejection.to_grpc_response().map(|()| None)
     } else {
@@ -75,7 +80,7 @@ fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Option<Bytes>> {
 /// alone, with a `+proto`/`+json` (any) suffix, or with parameters. `application/grpc-web` is
 /// another protocol, whose clients read HTTP statuses, and a `GET` is no gRPC call whatever it
 /// claims: both are answered in HTTP.
-fn is_grpc_call<B>(request: &http::Request<B>) -> bool {
+pub(crate) fn is_grpc_call<B>(request: &http::Request<B>) -> bool {
     if request.method() != http::Method::POST {
         return false;
     }

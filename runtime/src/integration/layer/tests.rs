@@ -29,7 +29,8 @@ impl Service<http::Request<()>> for Echo {
         let body = match (access, claims) {
             (Some(_), Some(claims)) => format!("{:?}", claims.kind()),
             (Some(access), None) => access.as_str().to_owned(),
-            (None, _) => unreachable!("the layer always says how a request got in"),
+            // Let through unchecked, by a `public` entry.
+            (None, _) => "unchecked".to_owned(),
         };
         std::future::ready(Ok(http::Response::new(body)))
     }
@@ -58,8 +59,18 @@ fn call_with(
     method: http::Method,
     headers: &[(&'static str, &str)],
 ) -> http::Response<ResponseBody<String>> {
+    call_to(layer, method, "/", headers)
+}
+
+fn call_to(
+    layer: &ScwPrivateLayer,
+    method: http::Method,
+    path: &str,
+    headers: &[(&'static str, &str)],
+) -> http::Response<ResponseBody<String>> {
     let mut request = http::Request::new(());
     *request.method_mut() = method;
+    *request.uri_mut() = path.parse().unwrap();
     for (name, value) in headers {
         request.headers_mut().insert(*name, value.parse().unwrap());
     }
@@ -247,4 +258,28 @@ fn a_policy_the_attribute_refuses_answers_500_or_internal() {
     assert_eq!(call(&layer, &[]).status(), 500);
     let grpc = call(&layer, &[("content-type", "application/grpc")]);
     assert_eq!(grpc.headers()["grpc-status"], "13");
+}
+
+#[test]
+fn each_path_gets_its_entry_s_policy_and_the_rest_the_layer_s() {
+    let layer = ScwPrivateLayer::new(Policy::new())
+        .verifier(verifier(false))
+        .path("/admin", Policy::new().scope(Scope::ContainerToken))
+        .public("/healthz");
+    let token = namespace_token();
+    let get = |path: &str, headers: &[(&'static str, &str)]| {
+        let mut response = call_to(&layer, http::Method::GET, path, headers);
+        (response.status().as_u16(), text(&mut response))
+    };
+    assert_eq!(get("/healthz", &[]), (200, "unchecked".to_owned()));
+    assert_eq!(get("/healthz/deep", &[]).0, 200);
+    // The layer's own policy: a namespace token is in, nothing is refused.
+    assert_eq!(get("/other", &[("x-auth-token", &token)]).0, 200);
+    assert_eq!(get("/other", &[]).0, 401);
+    assert_eq!(get("/healthzz", &[]).0, 401);
+    assert_eq!(get("/healthz/../admin", &[]).0, 401);
+    // The entry's policy: a namespace token is not enough.
+    assert_eq!(get("/admin/users", &[("x-auth-token", &token)]).0, 403);
+    let listed: Vec<_> = layer.policies().map(Policy::get_scope).collect();
+    assert_eq!(listed, [Scope::AnyToken, Scope::ContainerToken]);
 }
