@@ -6,9 +6,12 @@
 //! ```
 //!
 //! A public method, a namespace-scoped one, a container-only one and a server-streaming one,
-//! each protected by `#[scw_private(..)]` on the method. No `protoc` is needed: the messages
-//! are prost derives below, and `build.rs` generates the service code from a description in
-//! Rust with tonic-build's `manual` builder.
+//! each protected by `#[scw_private(..)]` on the method, with `#[scw_private]` on the `impl`
+//! and the service served through `tonic_0_14::protect`, which checks every call before its
+//! message is read. `grpc.health.v1.Health` is served beside it, unprotected, for probes and
+//! load balancers. No `protoc` is needed: the messages are prost derives below, and
+//! `build.rs` generates the service code from a description in Rust with tonic-build's
+//! `manual` builder.
 //!
 //! Without `SCW_PUBLIC_KEY` it runs in development mode and prints tokens and client commands
 //! to try. On Scaleway, deploy it with `protocol: h2c` (gRPC is HTTP/2), and it takes the
@@ -17,6 +20,7 @@
 use std::pin::Pin;
 use std::time::Duration;
 
+use scw_private::tonic_0_14::protect;
 use scw_private::{Access, Claims, scw_private};
 use tokio_stream::Stream;
 use tonic::metadata::MetadataValue;
@@ -81,6 +85,8 @@ struct MyGreeter;
 
 type Ticks = Pin<Box<dyn Stream<Item = Result<Tick, Status>> + Send>>;
 
+// Above `#[tonic::async_trait]`: the table of the methods' policies that `protect` enforces.
+#[scw_private]
 #[tonic::async_trait]
 impl Greeter for MyGreeter {
     /// Public: no attribute, no check.
@@ -151,8 +157,13 @@ fn main() {
         // TCP_NODELAY, as `Server::serve` sets it: without, each small HTTP/2 frame can wait
         // for a delayed acknowledgement (40 ms a call).
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+        // Health, unprotected: the platform's own probes are HTTP or TCP, but a load balancer
+        // or a client's health check may ask over gRPC.
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health.set_serving::<GreeterServer<MyGreeter>>().await;
         Server::builder()
-            .add_service(GreeterServer::new(MyGreeter))
+            .add_service(health_service)
+            .add_service(protect(MyGreeter, GreeterServer::new))
             .serve_with_incoming(incoming)
             .await
             .expect("the server runs");

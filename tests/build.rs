@@ -26,6 +26,9 @@ fn main() {
         .method(unary("explicit_container", "ExplicitContainer"))
         .method(unary("custom_header", "CustomHeader"))
         .method(unary("maybe_public", "MaybePublic"))
+        // A route that no snake-casing rule turns into its method's name, as tonic-build's
+        // manual builder allows: the attribute names it with `route = ".."`.
+        .method(unary("legacy", "GetHTTPStatusV1"))
         .method(
             Method::builder()
                 .name("watch")

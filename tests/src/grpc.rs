@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scw_private::layer::ScwPrivateLayer;
-use scw_private::tonic_0_14::ScwPrivateInterceptor;
+use scw_private::tonic_0_14::{ScwPrivateInterceptor, protect};
 use scw_private::{Access, Claims, Policy, TokenKind, Verifier, scw_private};
 use tokio_stream::Stream;
 use tonic::metadata::{MetadataKey, MetadataValue};
@@ -97,6 +97,7 @@ pub struct Attributed {
     pub runs: Arc<AtomicUsize>,
 }
 
+#[scw_private]
 #[tonic::async_trait]
 impl Probe for Attributed {
     #[scw_private]
@@ -131,6 +132,11 @@ impl Probe for Attributed {
 
     #[scw_private(public_if_env)]
     async fn maybe_public(&self, request: Request<Call>) -> Result<Response<Caller>, Status> {
+        Ok(Response::new(caller(&request)))
+    }
+
+    #[scw_private(container, route = "GetHTTPStatusV1")]
+    async fn legacy(&self, request: Request<Call>) -> Result<Response<Caller>, Status> {
         Ok(Response::new(caller(&request)))
     }
 
@@ -184,6 +190,10 @@ impl Probe for Plain {
         Ok(Response::new(caller(&request)))
     }
 
+    async fn legacy(&self, request: Request<Call>) -> Result<Response<Caller>, Status> {
+        Ok(Response::new(caller(&request)))
+    }
+
     type WatchStream = Watch;
 
     async fn watch(&self, request: Request<Call>) -> Result<Response<Watch>, Status> {
@@ -199,8 +209,8 @@ impl Probe for Plain {
 /// How the served service is protected.
 #[derive(Clone, Debug)]
 pub enum Form {
-    /// `#[scw_private(..)]` on each method ([`Attributed`]); the verifier reaches the methods
-    /// as a request extension.
+    /// `#[scw_private(..)]` on each method ([`Attributed`]), served through
+    /// `tonic_0_14::protect`, which checks each call against its method's policy.
     Attribute,
     /// `ProbeServer::with_interceptor(Plain, ScwPrivateInterceptor::new(policy))`.
     Interceptor(Policy),
@@ -208,6 +218,9 @@ pub enum Form {
     Layer(Policy),
     /// [`Plain`] alone, no check: the baseline of the benchmark.
     Unprotected,
+    /// [`Attributed`] served straight, without `protect`: nothing checks a call before its
+    /// message is read, so each protected method refuses every call.
+    Unenforced,
 }
 
 /// A protected Probe service on a free loopback port (h2c, as the platform runs a gRPC
@@ -235,19 +248,17 @@ pub fn serve_grpc_on(
     };
     match form {
         Form::Attribute => {
-            let service = ProbeServer::new(Attributed {
-                runs: Arc::clone(&runs),
-            });
-            // The methods find the verifier in their request's extensions.
-            let with_verifier = tower::util::MapRequestLayer::new(
-                move |mut request: http::Request<tonic::body::Body>| {
-                    if let Some(verifier) = &verifier {
-                        request.extensions_mut().insert(verifier.clone());
-                    }
-                    request
+            let service = protect(
+                Attributed {
+                    runs: Arc::clone(&runs),
                 },
+                ProbeServer::new,
             );
-            let server = Server::builder().layer(with_verifier).add_service(service);
+            let service = match verifier {
+                Some(verifier) => service.verifier(verifier),
+                None => service,
+            };
+            let server = Server::builder().add_service(service);
             tokio::spawn(server.serve_with_incoming(incoming));
         }
         Form::Interceptor(policy) => {
@@ -257,6 +268,13 @@ pub fn serve_grpc_on(
             };
             let server =
                 Server::builder().add_service(ProbeServer::with_interceptor(plain, interceptor));
+            tokio::spawn(server.serve_with_incoming(incoming));
+        }
+        Form::Unenforced => {
+            let service = ProbeServer::new(Attributed {
+                runs: Arc::clone(&runs),
+            });
+            let server = Server::builder().add_service(service);
             tokio::spawn(server.serve_with_incoming(incoming));
         }
         Form::Unprotected => {

@@ -8,6 +8,7 @@
 mod client;
 mod fixtures;
 pub mod grpc;
+pub mod h2;
 mod load;
 mod matrix;
 pub mod scenarios;
