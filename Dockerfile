@@ -1,10 +1,14 @@
 # syntax=docker/dockerfile:1
 #
-# Builds the quickstart (or your own binary: change BIN and the cargo command) and runs it from
-# a small, non-root final image that listens on $PORT, as Serverless Containers require.
+# Builds the quickstart (or your own binary: change the `cargo build` line and the path copied
+# to /usr/local/bin/app) and runs it from a small, non-root final image that listens on $PORT,
+# as Serverless Containers require.
 #
 #   docker build -t scw-private-quickstart .
 #   docker run --rm -p 8080:8080 scw-private-quickstart          # development mode, prints tokens
+#
+# A gRPC service (`--example grpc`, or yours) is deployed with `protocol: h2c`; the platform's
+# probes are HTTP or TCP, so give it a TCP health check (see the crate's `guide::grpc`).
 #
 ARG RUST_VERSION=1.95
 

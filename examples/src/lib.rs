@@ -176,7 +176,7 @@ struct Misconfigured {
     problem: String,
 }
 
-const ANSWER_500: &str = "protected routes answer 500";
+const ANSWER_500: &str = "protected routes answer 500 (gRPC: INTERNAL)";
 
 /// What the routes answer while `problem` lasts: 500 for everything but an unusable
 /// `SCW_PUBLIC`, which makes the routes that read it trust nothing (they still serve a valid

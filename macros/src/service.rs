@@ -129,7 +129,9 @@ pub(crate) fn expand(args: &Args, item: TokenStream) -> TokenStream {
         }
         let Some(attr) = ours.first() else {
             errors.push_all(distinct(&mut folded_names, &name, &method.sig.ident, None));
-            entries.push(quote!(#krate::__private::ServiceMethod::public(#name)));
+            entries.push(
+                quote!(#krate::__private::ServiceMethod::public(#name, ::core::module_path!())),
+            );
             continue;
         };
         let method_args = match parse_method_args(attr) {
@@ -150,7 +152,9 @@ pub(crate) fn expand(args: &Args, item: TokenStream) -> TokenStream {
             Some(route) => quote!(::core::option::Option::Some(#route)),
             None => quote!(::core::option::Option::None),
         };
-        entries.push(quote!(#krate::__private::ServiceMethod::protected(#name, #route, #policy)));
+        entries.push(quote!(
+            #krate::__private::ServiceMethod::protected(#name, ::core::module_path!(), #route, #policy)
+        ));
         rewrite(method, &krate, &policy, &name);
     }
     if let Some(errors) = errors.0 {
@@ -358,15 +362,15 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("ServiceMethod :: protected (\"say_hello\" , :: core :: option :: Option :: None , :: scw_private :: __private :: Policy :: new () . scope (:: scw_private :: __private :: Scope :: NamespaceToken))"),
+            out.contains("ServiceMethod :: protected (\"say_hello\" , :: core :: module_path ! () , :: core :: option :: Option :: None , :: scw_private :: __private :: Policy :: new () . scope (:: scw_private :: __private :: Scope :: NamespaceToken))"),
             "{out}"
         );
         assert!(
-            out.contains("ServiceMethod :: protected (\"status\" , :: core :: option :: Option :: Some (\"GetHTTPStatus\")"),
+            out.contains("ServiceMethod :: protected (\"status\" , :: core :: module_path ! () , :: core :: option :: Option :: Some (\"GetHTTPStatus\")"),
             "{out}"
         );
         assert!(
-            out.contains("ServiceMethod :: public (\"public\")"),
+            out.contains("ServiceMethod :: public (\"public\" , :: core :: module_path ! ())"),
             "{out}"
         );
         // The method attributes are gone; async-trait's stays, after the rewrite.

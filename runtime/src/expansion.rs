@@ -98,31 +98,52 @@ pub trait MethodRequest {
 )]
 pub struct ServiceMethod {
     pub(crate) name: &'static str,
+    pub(crate) module_path: &'static str,
     pub(crate) route: Option<&'static str>,
     pub(crate) policy: Option<Policy>,
 }
 
 impl ServiceMethod {
-    /// A method with `#[scw_private(..)]`.
+    /// A method with `#[scw_private(..)]`, in the `impl` of module `module_path`.
     pub const fn protected(
         name: &'static str,
+        module_path: &'static str,
         route: Option<&'static str>,
         policy: Policy,
     ) -> Self {
         Self {
             name,
+            module_path,
             route,
             policy: Some(policy),
         }
     }
 
     /// A method without the attribute: its calls are let through.
-    pub const fn public(name: &'static str) -> Self {
+    pub const fn public(name: &'static str, module_path: &'static str) -> Self {
         Self {
             name,
+            module_path,
             route: None,
             policy: None,
         }
+    }
+
+    /// The method part of its route: the one given, else its name in the route's case
+    /// (`say_hello` is `SayHello`), for messages.
+    pub(crate) fn route_name(&self) -> String {
+        if let Some(route) = self.route {
+            return route.to_owned();
+        }
+        let name = self.name.strip_prefix("r#").unwrap_or(self.name);
+        name.split('_')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_uppercase().to_string() + chars.as_str()
+                })
+            })
+            .collect()
     }
 }
 

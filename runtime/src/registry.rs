@@ -11,8 +11,45 @@
 //! registry's job.
 
 use std::fmt;
+use std::sync::Mutex;
 
+use crate::expansion::ServiceMethod;
 use crate::{ConfigError, Policy, Verifier};
+
+/// The gRPC services served through `tonic_0_14::protect` so far: their names and methods, so
+/// that a preflight error names a method by its route (`/helloworld.Greeter/SayHello`).
+static SERVICES: Mutex<Vec<(&'static str, &'static [ServiceMethod])>> = Mutex::new(Vec::new());
+
+/// Records a service as `protect` wraps it.
+#[cfg_attr(
+    not(feature = "tonic-0_14"),
+    allow(dead_code, reason = "called by `tonic_0_14::protect`")
+)]
+pub(crate) fn record_service(name: &'static str, methods: &'static [ServiceMethod]) {
+    let mut services = SERVICES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !services.iter().any(|(known, _)| *known == name) {
+        services.push((name, methods));
+    }
+}
+
+/// The route of a protected handler that is a method of a recorded gRPC service.
+fn route_of(handler: &ProtectedHandler) -> Option<String> {
+    let services = SERVICES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    services.iter().find_map(|(service, methods)| {
+        methods
+            .iter()
+            .find(|method| {
+                method.policy.is_some()
+                    && method.name == handler.name
+                    && method.module_path == handler.module_path
+            })
+            .map(|method| format!("/{service}/{}", method.route_name()))
+    })
+}
 
 /// Every `#[scw_private]` handler of the program: each expansion adds its own element.
 ///
@@ -174,9 +211,13 @@ impl PreflightError {
 impl fmt::Display for PreflightError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.cause {
-            Cause::Handler { handler, error } => {
-                write!(f, "handler `{handler}` cannot be protected: {error}")
-            }
+            Cause::Handler { handler, error } => match route_of(handler) {
+                Some(route) => write!(
+                    f,
+                    "gRPC method `{route}` (`{handler}`) cannot be protected: {error}"
+                ),
+                None => write!(f, "handler `{handler}` cannot be protected: {error}"),
+            },
             Cause::NothingRecorded => f.write_str(
                 "the linker discarded the records of `#[scw_private]` handlers, so none can be \
                  checked; build without the linker flags that drop unreferenced sections, or \
@@ -199,6 +240,9 @@ impl Verifier {
     /// misconfiguration into a failed deploy instead of a revision that answers 500 to every
     /// protected call. Routes protected by the tower layer or by extractors alone carry no
     /// attribute: add their policies with [`preflight_all`](Self::preflight_all).
+    ///
+    /// A gRPC method is named by its route (`/helloworld.Greeter/SayHello`) once its service
+    /// was wrapped by `tonic_0_14::protect`: build the services, then preflight, then serve.
     ///
     /// `Ok(0)` means the program has no `#[scw_private]` handler. When the linker dropped the
     /// records (so that handlers could exist unchecked) this is an error instead: the crate
@@ -309,6 +353,40 @@ mod tests {
         assert!(error.to_string().contains("linker discarded"), "{error}");
         assert_eq!(verifier().preflight_recorded(&[], 1).unwrap(), 0);
         assert_eq!(verifier().preflight_handlers().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_grpc_method_is_named_by_its_route_once_its_service_is_recorded() {
+        const METHODS: &[ServiceMethod] = &[
+            ServiceMethod::protected("say_hello", "greeting", None, Policy::new()),
+            ServiceMethod::protected("status", "greeting", Some("GetHTTPStatus"), Policy::new()),
+            ServiceMethod::public("open", "greeting"),
+        ];
+        let say_hello = protected_handler("say_hello", "greeting", Policy::new());
+        let status = protected_handler("status", "greeting", Policy::new());
+        let elsewhere = protected_handler("say_hello", "elsewhere", Policy::new());
+        assert_eq!(route_of(&say_hello), None, "not recorded yet");
+        record_service("helloworld.Greeter", METHODS);
+        assert_eq!(
+            route_of(&say_hello).as_deref(),
+            Some("/helloworld.Greeter/SayHello")
+        );
+        assert_eq!(
+            route_of(&status).as_deref(),
+            Some("/helloworld.Greeter/GetHTTPStatus")
+        );
+        assert_eq!(route_of(&elsewhere), None, "another module's method");
+        let no_ids = Verifier::builder()
+            .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
+            .build()
+            .unwrap();
+        let error = no_ids.preflight_recorded(&[say_hello], 1).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("gRPC method `/helloworld.Greeter/SayHello` (`greeting::say_hello`) cannot be protected: "),
+            "{error}"
+        );
     }
 
     #[test]

@@ -59,6 +59,7 @@ impl Limiter {
 struct Loud {
     misconfigured: Limiter,
     iam_key_hint: Limiter,
+    stripped_token_hint: Limiter,
 }
 
 #[cfg(feature = "tracing")]
@@ -67,18 +68,21 @@ impl Loud {
         Self {
             misconfigured: Limiter::new(),
             iam_key_hint: Limiter::new(),
+            stripped_token_hint: Limiter::new(),
         }
     }
 }
 
+/// A refusal; `private` when the platform says the container is private (`SCW_PUBLIC=false`),
+/// where a request without a token may mean the edge did not forward it.
 #[cfg(feature = "tracing")]
-pub(crate) fn refused(rejection: &Rejection) {
+pub(crate) fn refused(rejection: &Rejection, private: bool) {
     static LOUD: Loud = Loud::new();
-    refused_with(rejection, &LOUD);
+    refused_with(rejection, private, &LOUD);
 }
 
 #[cfg(feature = "tracing")]
-fn refused_with(rejection: &Rejection, loud: &Loud) {
+fn refused_with(rejection: &Rejection, private: bool, loud: &Loud) {
     use std::time::{SystemTime, UNIX_EPOCH};
 
     use crate::verification::rejection::RejectionKind;
@@ -101,6 +105,19 @@ fn refused_with(rejection: &Rejection, loud: &Loud) {
         }
         return;
     }
+    if private && rejection.reason() == crate::Reason::NoToken {
+        // Behind the platform's edge every call carried a credential, so none here may mean
+        // the edge did not forward it: the first deploy's most likely puzzle.
+        const HINT: &str = "this container is private, so the platform's edge admitted this \
+                            call with a credential it may not forward; if callers do send one, \
+                            protect the route with `platform_iam`";
+        if loud.stripped_token_hint.due(now()) {
+            tracing::warn!(target: "scw_private", class, reason, hint = HINT, "request refused");
+        } else {
+            tracing::debug!(target: "scw_private", class, reason, hint = HINT, "request refused");
+        }
+        return;
+    }
     if rejection.kind() != RejectionKind::Misconfigured {
         tracing::debug!(target: "scw_private", class, reason, "request refused");
         return;
@@ -117,13 +134,17 @@ fn refused_with(rejection: &Rejection, loud: &Loud) {
 }
 
 #[cfg(not(feature = "tracing"))]
-pub(crate) fn refused(_: &Rejection) {}
+pub(crate) fn refused(_: &Rejection, _: bool) {}
 
 /// Reports once, when the environment is first read, a key that will make every protected
 /// request fail.
 #[cfg(feature = "tracing")]
 pub(crate) fn unusable_key(problem: &crate::ConfigError) {
-    tracing::error!(target: "scw_private", %problem, "protected handlers will answer 500");
+    tracing::error!(
+        target: "scw_private",
+        %problem,
+        "protected handlers will answer 500 (gRPC: INTERNAL)"
+    );
 }
 
 #[cfg(not(feature = "tracing"))]
@@ -285,13 +306,16 @@ mod tests {
         let loud = Loud::new();
         let logs = capture(|| {
             for _ in 0..2 {
-                refused_with(&Rejection::new(crate::Reason::IamKey), &loud);
-                refused_with(&Rejection::new(crate::Reason::Expired), &loud);
-                refused_with(&Rejection::new(crate::Reason::NotGranted), &loud);
+                refused_with(&Rejection::new(crate::Reason::IamKey), false, &loud);
+                refused_with(&Rejection::new(crate::Reason::Expired), false, &loud);
+                refused_with(&Rejection::new(crate::Reason::NotGranted), false, &loud);
                 refused_with(
                     &Rejection::misconfigured(crate::ConfigError::NoHeaders),
+                    false,
                     &loud,
                 );
+                refused_with(&Rejection::new(crate::Reason::NoToken), true, &loud);
+                refused_with(&Rejection::new(crate::Reason::NoToken), false, &loud);
             }
         });
         let level = |needle: &str| -> Vec<&str> {
@@ -301,8 +325,16 @@ mod tests {
                 .collect()
         };
         // Loud once a minute, then quiet: the hint at warn, a misconfiguration at error.
-        assert_eq!(level("protect the route with"), ["WARN", "DEBUG"], "{logs}");
+        assert_eq!(level("an IAM secret key"), ["WARN", "DEBUG"], "{logs}");
         assert_eq!(level("misconfigured"), ["ERROR", "DEBUG"], "{logs}");
+        // No token on a private container: the edge may not forward it, said once a minute;
+        // elsewhere no token is a client's doing.
+        assert_eq!(level("may not forward"), ["WARN", "DEBUG"], "{logs}");
+        assert_eq!(
+            level("carries no token"),
+            ["WARN", "DEBUG", "DEBUG", "DEBUG"],
+            "{logs}"
+        );
         // A refusal by a client's doing is never louder than debug.
         assert_eq!(level("token expired"), ["DEBUG", "DEBUG"], "{logs}");
         assert_eq!(level("insufficient_scope"), ["DEBUG", "DEBUG"], "{logs}");
@@ -330,7 +362,8 @@ mod tests {
             assert_eq!(access, crate::Access::PlatformIam);
         });
         assert_eq!(
-            logs.matches("protected handlers will answer 500").count(),
+            logs.matches("protected handlers will answer 500 (gRPC: INTERNAL)")
+                .count(),
             1,
             "once, when the key is loaded: {logs}"
         );

@@ -307,7 +307,7 @@ impl Verifier {
     {
         let result = self.check(headers, policy);
         if let Err(rejection) = &result {
-            log::refused(rejection);
+            log::refused(rejection, self.platform().privacy() == Privacy::Private);
         }
         result
     }

@@ -89,9 +89,12 @@ where
     T: ProtectedService,
     S: NamedService,
 {
+    let methods = T::__methods();
+    // So that preflight names these methods by their routes.
+    crate::registry::record_service(S::NAME, methods);
     ScwPrivateServer {
         inner: server(service),
-        methods: T::__methods(),
+        methods,
         verifier: Verifier::global().clone(),
     }
 }
@@ -274,8 +277,8 @@ mod tests {
     #[test]
     fn an_explicit_route_wins_and_is_exact() {
         let methods = [
-            ServiceMethod::protected("status", Some("GetHTTPStatus"), POLICY),
-            ServiceMethod::public("get_http_status"),
+            ServiceMethod::protected("status", "m", Some("GetHTTPStatus"), POLICY),
+            ServiceMethod::public("get_http_status", "m"),
         ];
         assert_eq!(method_of(&methods, "GetHTTPStatus").unwrap().name, "status");
         // Not by its Rust name: its route was given.
