@@ -39,6 +39,7 @@ use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, ImplItem, ImplItemFn, ItemImpl, Pat, Signature};
 
 use crate::args::Args;
+use crate::validate::Errors;
 use crate::{expand, validate};
 
 /// Whether the attribute is on a method, by its `self` receiver.
@@ -157,7 +158,7 @@ pub(crate) fn expand(args: &Args, item: TokenStream) -> TokenStream {
         ));
         rewrite(method, &krate, &policy, &name);
     }
-    if let Some(errors) = errors.0 {
+    if let Err(errors) = errors.finish() {
         // The item, so IDEs keep working, and the errors that fail the build.
         let errors = errors.into_compile_error();
         return quote!(#as_written #errors);
@@ -306,29 +307,6 @@ fn rewrite(method: &mut ImplItemFn, krate: &TokenStream, policy: &TokenStream, n
         #confirm
         #(#stmts)*
     }};
-}
-
-/// Independent errors, reported together.
-#[derive(Default)]
-struct Errors(Option<syn::Error>);
-
-impl Errors {
-    fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(errors) => errors.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn push_all(&mut self, error: Option<syn::Error>) {
-        if let Some(error) = error {
-            self.push(error);
-        }
-    }
-
-    fn finish(self) -> syn::Result<()> {
-        self.0.map_or(Ok(()), Err)
-    }
 }
 
 #[cfg(test)]

@@ -8,19 +8,26 @@ use crate::args::Args;
 /// axum and actix-web both take handlers of at most 16 extractors; the guard is one of them.
 const MAX_HANDLER_PARAMS: usize = 15;
 
-/// Collects independent errors into one `syn::Error`.
+/// Collects independent errors into one `syn::Error`: the crate's one way to report every
+/// mistake at once.
 #[derive(Default)]
-struct Errors(Option<syn::Error>);
+pub(crate) struct Errors(Option<syn::Error>);
 
 impl Errors {
-    fn push(&mut self, error: syn::Error) {
+    pub(crate) fn push(&mut self, error: syn::Error) {
         match &mut self.0 {
             Some(errors) => errors.combine(error),
             None => self.0 = Some(error),
         }
     }
 
-    fn finish(self) -> syn::Result<()> {
+    pub(crate) fn push_all(&mut self, error: Option<syn::Error>) {
+        if let Some(error) = error {
+            self.push(error);
+        }
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
     }
 }

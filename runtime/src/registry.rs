@@ -29,8 +29,11 @@ pub(crate) fn record_service(name: &'static str, methods: &'static [ServiceMetho
     let mut services = SERVICES
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !services.iter().any(|(known, _)| *known == name) {
-        services.push((name, methods));
+    // A service wrapped again (a test's many servers) replaces its entry: the list stays as
+    // long as the program has services.
+    match services.iter_mut().find(|(known, _)| *known == name) {
+        Some(entry) => *entry = (name, methods),
+        None => services.push((name, methods)),
     }
 }
 
@@ -376,6 +379,19 @@ mod tests {
             Some("/helloworld.Greeter/GetHTTPStatus")
         );
         assert_eq!(route_of(&elsewhere), None, "another module's method");
+        // Wrapped again with another table: the newer one names the routes.
+        const RENAMED: &[ServiceMethod] = &[ServiceMethod::protected(
+            "say_hello",
+            "greeting",
+            Some("Hello"),
+            Policy::new(),
+        )];
+        record_service("helloworld.Greeter", RENAMED);
+        assert_eq!(
+            route_of(&say_hello).as_deref(),
+            Some("/helloworld.Greeter/Hello")
+        );
+        record_service("helloworld.Greeter", METHODS);
         let no_ids = Verifier::builder()
             .public_key_pem(include_str!("../test-keys/rsa2048-a.pkcs1.pem"))
             .build()

@@ -301,6 +301,22 @@ mod tests {
     }
 
     #[test]
+    fn a_method_confirms_only_a_check_made_for_it() {
+        let unchecked = Request::new(());
+        let refused = unchecked.confirm("say_hello").unwrap_err();
+        assert_eq!(refused.code(), Code::Internal);
+        assert_eq!(refused.message(), Reason::Misconfigured.as_str());
+        let mut checked = Request::new(());
+        checked.extensions_mut().insert(CheckedMethod("say_hello"));
+        assert!(checked.confirm("say_hello").is_ok());
+        // Checked for another method: the route named another method than this one.
+        assert_eq!(
+            checked.confirm("restart").unwrap_err().code(),
+            Code::Internal
+        );
+    }
+
+    #[test]
     fn binary_metadata_is_never_a_token() {
         let mut interceptor = ScwPrivateInterceptor::new(Policy::new()).verifier(verifier());
         let mut call = Request::new(());

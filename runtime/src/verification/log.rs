@@ -302,6 +302,33 @@ mod tests {
     }
 
     #[test]
+    fn only_a_private_container_s_missing_token_gets_the_edge_s_hint() {
+        let logs = capture(|| {
+            for public in [false, true] {
+                let verifier = Verifier::builder()
+                    .public_key_pem(include_str!("../../test-keys/rsa2048-a.pkcs1.pem"))
+                    .namespace_id("ns")
+                    .container_id("ct")
+                    .public(public)
+                    .build()
+                    .unwrap();
+                assert!(
+                    verifier
+                        .authorize(&HeaderMap::new(), &Policy::new())
+                        .is_err()
+                );
+            }
+        });
+        let refusals: Vec<&str> = logs
+            .lines()
+            .filter(|line| line.contains("carries no token"))
+            .collect();
+        assert_eq!(refusals.len(), 2, "{logs}");
+        assert!(refusals[0].contains("may not forward"), "private: {logs}");
+        assert!(!refusals[1].contains("may not forward"), "public: {logs}");
+    }
+
+    #[test]
     fn each_event_has_its_level() {
         let loud = Loud::new();
         let logs = capture(|| {

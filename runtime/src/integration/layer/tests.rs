@@ -283,3 +283,19 @@ fn each_path_gets_its_entry_s_policy_and_the_rest_the_layer_s() {
     let listed: Vec<_> = layer.policies().map(Policy::get_scope).collect();
     assert_eq!(listed, [Scope::AnyToken, Scope::ContainerToken]);
 }
+
+#[test]
+fn the_body_and_the_future_say_what_they_are_in_debug() {
+    assert_eq!(
+        format!("{:?}", ResponseBody::<String>::refusal(None)),
+        "ResponseBody::Refusal"
+    );
+    assert_eq!(
+        format!("{:?}", ResponseBody::inner(String::new())),
+        "ResponseBody::Inner"
+    );
+    let future = ResponseFuture::inner(std::future::ready(Ok::<_, Infallible>(
+        http::Response::new(String::new()),
+    )));
+    assert_eq!(format!("{future:?}"), "ResponseFuture { .. }");
+}

@@ -291,6 +291,46 @@ mod tests {
         assert!(method_of(&methods, "Unknown").is_none());
     }
 
+    /// A generated server that is never ready, and says so.
+    #[derive(Clone)]
+    struct Busy;
+
+    impl NamedService for Busy {
+        const NAME: &'static str = "test.Busy";
+    }
+
+    impl Service<http::Request<()>> for Busy {
+        type Response = http::Response<String>;
+        type Error = &'static str;
+        type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Err("busy"))
+        }
+
+        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+            unreachable!("never ready")
+        }
+    }
+
+    struct Table;
+
+    impl ProtectedService for Table {
+        fn __methods() -> &'static [ServiceMethod] {
+            &[]
+        }
+    }
+
+    #[test]
+    fn readiness_is_the_generated_server_s() {
+        let mut server = protect(Table, |_| Busy);
+        let waker = std::task::Waker::noop();
+        assert_eq!(
+            Service::<http::Request<()>>::poll_ready(&mut server, &mut Context::from_waker(waker)),
+            Poll::Ready(Err("busy"))
+        );
+    }
+
     #[test]
     fn an_unknown_route_is_unimplemented_without_a_body() {
         let grpc = unimplemented(true);
