@@ -388,6 +388,19 @@ mod tests {
     }
 
     #[test]
+    fn an_impl_block_is_a_tonic_service() {
+        for item in [
+            "impl Greeter for G { #[scw_private] async fn a(&self, r: R) -> X { b() } }",
+            "#[tonic::async_trait] unsafe impl Greeter for G {}",
+        ] {
+            let out = expand_str("", item);
+            assert!(out.contains("ProtectedService for G"), "{item}: {out}");
+        }
+        assert!(!is_impl(&"async fn h() {}".parse().unwrap()));
+        assert!(!is_impl(&"struct S;".parse().unwrap()));
+    }
+
+    #[test]
     fn a_function_needs_a_braced_body() {
         for item in ["async fn h();", "async fn h() (x)", "async fn h() [x]"] {
             let error = syn::parse_str::<Function>(item).err().unwrap().to_string();

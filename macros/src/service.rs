@@ -448,6 +448,30 @@ mod tests {
     }
 
     #[test]
+    fn other_attributes_stay_and_a_request_must_be_a_plain_name() {
+        let out = expand_str(
+            "",
+            "impl S for G {
+                #[allow(unused)]
+                #[scw_private]
+                #[doc = \"kept\"]
+                async fn a(&self, r: R) -> X { b() }
+            }",
+        );
+        assert!(out.contains("# [allow (unused)]"), "{out}");
+        assert!(out.contains("# [doc = \"kept\"]"), "{out}");
+        for pattern in ["req @ _", "_", "(a, b)"] {
+            let out = errors(
+                "",
+                &format!(
+                    "impl S for G {{ #[scw_private] async fn a(&self, {pattern}: R) -> X {{ b() }} }}"
+                ),
+            );
+            assert!(out.contains("bind it to a name"), "{pattern}: {out}");
+        }
+    }
+
+    #[test]
     fn a_raw_name_is_its_route_s_name() {
         let out = expand_str(
             "",

@@ -203,6 +203,19 @@ mod tests {
     }
 
     #[test]
+    fn a_route_is_one_non_empty_segment() {
+        let route_error = |route: &str| {
+            let parsed: Args = syn::parse_str(&format!("route = {route:?}")).unwrap();
+            args(&parsed).err().map(|e| e.to_string())
+        };
+        assert_eq!(route_error("GetHTTPStatus"), None);
+        for bad in ["", "a/b", "/GetHTTPStatus"] {
+            let error = route_error(bad).unwrap_or_default();
+            assert!(error.contains("name in its gRPC route"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
     fn header_names_are_rfc_9110_tokens() {
         assert!(is_header_name("X-Auth-Token"));
         assert!(is_header_name("scw_functions_token"));
