@@ -91,3 +91,27 @@ case "$answer" in
     *) echo "the service did not answer the minted token: $answer" >&2; cat edge.err >&2; exit 1 ;;
 esac
 echo "README service: built from the README's lines, refuses a bad configuration, serves behind scw-jwt edge"
+
+echo "-- the README's gRPC service, pasted into a fresh crate with the section's own lines"
+grpc=$(sed -n '/^## gRPC (tonic)/,/^## /p' "$root/README.md")
+mapfile -t grpc_adds < <(printf '%s\n' "$grpc" | grep '^cargo add ')
+[ "${#grpc_adds[@]}" -gt 0 ] || { echo "no \`cargo add\` line in the README's gRPC section" >&2; exit 1; }
+mkdir "$work/grpc-service"
+cd "$work/grpc-service"
+cargo init --quiet --vcs none --name grpc-service
+printf '%s\n' "$grpc" | awk '
+    /^<!-- CI builds and runs this block/ { marked = 1 }
+    marked && inside && /^```$/ { exit }
+    inside { print }
+    marked && /^```rust/ { inside = 1 }
+' >src/main.rs
+[ -s src/main.rs ] || { echo "no marked Rust block in the README's gRPC section" >&2; exit 1; }
+cp "$root/Cargo.lock" .
+for line in "${grpc_adds[@]}"; do
+    line=${line/cargo add scw-private /cargo add --path $root/runtime }
+    echo "   $line"
+    eval "$line --quiet"
+done
+cargo build --quiet
+"$CARGO_TARGET_DIR/debug/grpc-service"
+echo "README gRPC service: built from the README's lines and run"
