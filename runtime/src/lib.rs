@@ -113,8 +113,8 @@
 //! - [`env`](mod@env): the names of the platform's variables.
 //! - `layer` (feature `tower`): `ScwPrivateLayer`, the check as tower middleware, answering
 //!   gRPC calls in gRPC.
-//! - `tonic_0_14` (feature `tonic-0_14`): `ScwPrivateInterceptor` and `authorize`, for tonic
-//!   services; the attribute on a service's methods.
+//! - `tonic_0_14` (feature `tonic-0_14`): `protect`, which enforces the attribute on a
+//!   service's methods before tonic reads a call, and `ScwPrivateInterceptor`, for one service.
 //! - `testing` (feature `testing`): key pairs and tokens for development and tests.
 //! - `openapi` (features `aide-0_15`, `utoipa-6`): protected operations in OpenAPI documents.
 //!
@@ -130,8 +130,8 @@
 //! - `axum-0_8`, `actix-web-4`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
-//! - `tonic-0_14`: `tonic_0_14`, gRPC services with tonic 0.14 (interceptor, per-method check,
-//!   `#[scw_private]` on methods); implies `tower`. Refusals are gRPC statuses.
+//! - `tonic-0_14`: `tonic_0_14`, gRPC services with tonic 0.14 (`#[scw_private]` on methods
+//!   behind `protect`, the interceptor); implies `tower`. Refusals are gRPC statuses.
 //! - `testing`: `testing`, key pairs and tokens for development and tests. They are made with
 //!   the aws-lc-rs crate, but enabling `testing` never changes which backend verifies.
 //! - `aide-0_15`, `utoipa-6`: `openapi`, the security schemes and requirements in OpenAPI
