@@ -20,30 +20,35 @@ cleanup() {
 }
 trap cleanup EXIT
 
-section=$(sed -n '/^## Add it to your service/,/^## /p' "$root/README.md")
-# The `cargo add` lines, and the Rust block the CI comment marks.
-mapfile -t adds < <(printf '%s\n' "$section" | grep '^cargo add ')
-[ "${#adds[@]}" -gt 0 ] || { echo "no \`cargo add\` line in the README's service section" >&2; exit 1; }
-printf '%s\n' "$section" | awk '
-    /^<!-- CI builds this block/ { marked = 1 }
-    marked && inside && /^```$/ { exit }
-    inside { print }
-    marked && /^```rust/ { inside = 1 }
-' >"$work/snippet.rs"
-[ -s "$work/snippet.rs" ] || { echo "no marked Rust block in the README's service section" >&2; exit 1; }
+# `fresh_crate NAME HEADING`: a new crate NAME in $work whose src/main.rs is the Rust block
+# that a `<!-- CI builds ... -->` comment marks in the README section HEADING, and whose
+# dependencies are that section's own `cargo add` lines; the working directory is left there.
+fresh_crate() {
+    local name=$1 heading=$2 section line
+    section=$(sed -n "/^## $heading/,/^## /p" "$root/README.md")
+    mapfile -t adds < <(printf '%s\n' "$section" | grep '^cargo add ')
+    [ "${#adds[@]}" -gt 0 ] || { echo "no \`cargo add\` line in the README's section \"$heading\"" >&2; exit 1; }
+    mkdir "$work/$name"
+    cd "$work/$name"
+    cargo init --quiet --vcs none --name "$name"
+    printf '%s\n' "$section" | awk '
+        /^<!-- CI builds/ { marked = 1 }
+        marked && inside && /^```$/ { exit }
+        inside { print }
+        marked && /^```rust/ { inside = 1 }
+    ' >src/main.rs
+    [ -s src/main.rs ] || { echo "no marked Rust block in the README's section \"$heading\"" >&2; exit 1; }
+    # The workspace's lock file, so the crate builds with the versions CI already compiled.
+    cp "$root/Cargo.lock" .
+    for line in "${adds[@]}"; do
+        line=${line/cargo add scw-private /cargo add --path $root/runtime }
+        echo "   $line"
+        eval "$line --quiet"
+    done
+}
 
 echo "-- a fresh crate, with the README's dependencies"
-mkdir "$work/my-service"
-cd "$work/my-service"
-cargo init --quiet --vcs none --name my-service
-cp "$work/snippet.rs" src/main.rs
-# The workspace's lock file, so the crate builds with the versions CI already compiled.
-cp "$root/Cargo.lock" .
-for line in "${adds[@]}"; do
-    line=${line/cargo add scw-private /cargo add --path $root/runtime }
-    echo "   $line"
-    eval "$line --quiet"
-done
+fresh_crate my-service "Add it to your service"
 cargo build --quiet
 service="$CARGO_TARGET_DIR/debug/my-service"
 
@@ -93,25 +98,7 @@ esac
 echo "README service: built from the README's lines, refuses a bad configuration, serves behind scw-jwt edge"
 
 echo "-- the README's gRPC service, pasted into a fresh crate with the section's own lines"
-grpc=$(sed -n '/^## gRPC (tonic)/,/^## /p' "$root/README.md")
-mapfile -t grpc_adds < <(printf '%s\n' "$grpc" | grep '^cargo add ')
-[ "${#grpc_adds[@]}" -gt 0 ] || { echo "no \`cargo add\` line in the README's gRPC section" >&2; exit 1; }
-mkdir "$work/grpc-service"
-cd "$work/grpc-service"
-cargo init --quiet --vcs none --name grpc-service
-printf '%s\n' "$grpc" | awk '
-    /^<!-- CI builds and runs this block/ { marked = 1 }
-    marked && inside && /^```$/ { exit }
-    inside { print }
-    marked && /^```rust/ { inside = 1 }
-' >src/main.rs
-[ -s src/main.rs ] || { echo "no marked Rust block in the README's gRPC section" >&2; exit 1; }
-cp "$root/Cargo.lock" .
-for line in "${grpc_adds[@]}"; do
-    line=${line/cargo add scw-private /cargo add --path $root/runtime }
-    echo "   $line"
-    eval "$line --quiet"
-done
+fresh_crate grpc-service "gRPC (tonic)"
 cargo build --quiet
 "$CARGO_TARGET_DIR/debug/grpc-service"
 echo "README gRPC service: built from the README's lines and run"
