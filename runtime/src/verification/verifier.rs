@@ -42,13 +42,15 @@ pub(crate) fn default_headers() -> Vec<HeaderName> {
 /// One rule, by whether the form has a moment to be given a verifier:
 ///
 /// - **Built forms** fix their verifier when they are built, and never look elsewhere:
-///   [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer) and
-///   [`ScwPrivateInterceptor`](crate::tonic_0_14::ScwPrivateInterceptor) use
-///   [`Verifier::global`], or the one given to their `verifier` method. A request extension
+///   [`ScwPrivateLayer`](crate::layer::ScwPrivateLayer),
+///   [`ScwPrivateInterceptor`](crate::tonic_0_14::ScwPrivateInterceptor) and
+///   [`tonic_0_14::protect`](crate::tonic_0_14::protect) (which checks the methods that carry
+///   `#[scw_private]`) use [`Verifier::global`], or the one given to their `verifier` method. A request extension
 ///   of type `Verifier` is never read by them, so an `Extension` layer on the wrong side cannot
 ///   swap the application's rules (`max_token_age`, issuers, ...) for the defaults.
-/// - **Forms without a build moment** look the verifier up on every request: `#[scw_private]`,
-///   the `Access`/`Claims`/`OptionalClaims` extractors and `tonic_0_14::authorize` take a
+/// - **Forms without a build moment** look the verifier up on every request: `#[scw_private]`
+///   on an HTTP handler, the `Access`/`Claims`/`OptionalClaims` extractors and
+///   `tonic_0_14::authorize` take a
 ///   request extension of type `Verifier` (axum's `Extension(verifier)`, tonic's request
 ///   extensions) or, with actix-web, app data of type `Verifier` or `web::Data<Verifier>`;
 ///   else [`Verifier::global`].
