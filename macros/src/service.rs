@@ -289,7 +289,10 @@ fn rewrite(method: &mut ImplItemFn, krate: &TokenStream, policy: &TokenStream, n
         return;
     };
     let record = format_ident!("__SCW_HANDLER", span = Span::mixed_site());
-    // Spanned on the request, so a request that is no tonic request is reported there, once.
+    // Spanned on the request, the path to the trait included, so a request that is no tonic
+    // request is reported there, once: rustc reports the call's bound and its return type
+    // apart, and merges them only when both point at the same tokens.
+    let krate = respan(krate, request.span());
     let confirm = quote::quote_spanned! {request.span()=>
         if let ::core::result::Result::Err(status) =
             #krate::__private::MethodRequest::confirm(&#request, #name)
@@ -307,6 +310,25 @@ fn rewrite(method: &mut ImplItemFn, krate: &TokenStream, policy: &TokenStream, n
         #confirm
         #(#stmts)*
     }};
+}
+
+/// `tokens`, every one of them (groups' contents too) pointed at `span`.
+fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let inner = respan(&group.stream(), span);
+                token = proc_macro2::TokenTree::Group(proc_macro2::Group::new(
+                    group.delimiter(),
+                    inner,
+                ));
+            }
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 #[cfg(test)]
