@@ -150,13 +150,14 @@ fn start_edge_with_env(
     }
     let mut banner = Vec::new();
     if front.is_some() {
-        // The rest of the banner, through its `export` lines.
+        // The rest of the banner, through its last line (the gRPC client's).
         for line in lines.by_ref().map_while(Result::ok) {
             assert!(
                 !line.contains(IAM_KEY),
                 "the banner echoed --iam-key: {line}"
             );
-            let last = line.starts_with("export IAM_KEY=");
+            // Through the gRPC client's line, the banner's last.
+            let last = line.starts_with("GRPC_SERVER=");
             banner.push(line);
             if last {
                 break;
@@ -190,6 +191,16 @@ fn edge(privacy: &str, forward_token: &str) -> Edge {
         _ => "X-Auth-Token is forwarded to the service as sent (--forward-token keep)",
     };
     assert!(banner.iter().any(|line| line.trim() == said), "{banner:?}");
+    // How to make a gRPC call, at the edge's own address.
+    let front_addr = front.expect("the edge listens");
+    for grpc_line in [
+        format!("grpcurl -plaintext -H \"x-auth-token: $NS_TOKEN\" {front_addr} list"),
+        format!(
+            "GRPC_SERVER=http://{front_addr} cargo run --example grpc -- call hello \"$NS_TOKEN\""
+        ),
+    ] {
+        assert!(banner.contains(&grpc_line), "{banner:?}");
+    }
     assert!(
         banner
             .iter()

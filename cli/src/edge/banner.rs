@@ -98,5 +98,14 @@ pub(super) fn banner(
             .unwrap_or_default();
         println!("curl -i{header} {base}/   # expect {expected}");
     }
+    // A gRPC call goes through the same edge: with grpcurl where it is installed (it needs
+    // the service's reflection, or `-proto` and the service's .proto file), or with the
+    // client of the repository's gRPC example.
+    println!();
+    println!(
+        "# gRPC: grpcurl with the service's reflection (or -proto FILE), or the example's client"
+    );
+    println!("grpcurl -plaintext -H \"x-auth-token: $NS_TOKEN\" {front} list");
+    println!("GRPC_SERVER={base} cargo run --example grpc -- call hello \"$NS_TOKEN\"");
     println!();
 }
