@@ -7,43 +7,17 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use scw_private::testing::KeyPair;
+mod support;
+use support::{edge_with_output, key_file, keys, says, signal, wait_exit, write_private};
 
 const NS: &str = "11111111-aaaa-4aaa-8aaa-0000000000e1";
 const CT: &str = "22222222-bbbb-4bbb-8bbb-0000000000e1";
 const IAM_KEY: &str = "7e2a9c41-5b3d-4f6e-8a1c-2d4b6f8e0a13";
 const UNKNOWN_IAM_KEY: &str = "0f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f";
-
-/// Test-only key pair A, written where `--key` can read it.
-fn key_file() -> &'static PathBuf {
-    static FILE: OnceLock<PathBuf> = OnceLock::new();
-    FILE.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("scw-jwt-edge-{}.pem", std::process::id()));
-        write_private(&path, &keys().private_pem());
-        path
-    })
-}
-
-/// Writes a file that holds secrets as the edge requires it: readable by its owner alone.
-fn write_private(path: &std::path::Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
-}
-
-fn keys() -> &'static KeyPair {
-    static KEYS: OnceLock<KeyPair> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        KeyPair::from_private_pem(include_str!(
-            "../../runtime/test-keys/rsa2048-a.private.pem"
-        ))
-        .unwrap()
-    })
-}
 
 /// The quickstart's binary, built once for all these tests if `cargo test` has not yet.
 fn quickstart() -> &'static PathBuf {
@@ -76,11 +50,6 @@ impl Drop for Edge {
         signal(self.process.id(), libc::SIGTERM);
         let _ = self.process.wait();
     }
-}
-
-fn signal(pid: u32, signal: libc::c_int) {
-    // SAFETY: `kill` has no memory-safety preconditions.
-    unsafe { libc::kill(libc::pid_t::try_from(pid).unwrap(), signal) };
 }
 
 fn alive(pid: u32) -> bool {
@@ -191,6 +160,13 @@ fn edge(privacy: &str, forward_token: &str) -> Edge {
         _ => "X-Auth-Token is forwarded to the service as sent (--forward-token keep)",
     };
     assert!(banner.iter().any(|line| line.trim() == said), "{banner:?}");
+    // Which way everything the service started is ended.
+    let teardown =
+        "on the way out, everything the service started is frozen (SIGSTOP), then killed";
+    assert!(
+        banner.iter().any(|line| line.trim() == teardown),
+        "{banner:?}"
+    );
     // How to make a gRPC call, at the edge's own address.
     let front_addr = front.expect("the edge listens");
     for grpc_line in [
@@ -381,17 +357,6 @@ fn a_large_body_streams_through_and_keep_alive_works() {
         .unwrap();
         let response = tests::blocking::read_one(&mut stream);
         assert_eq!(response.status, 200, "{response:?}");
-    }
-}
-
-fn wait_exit(process: &mut Child) -> ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = process.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "the edge did not exit");
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -899,54 +864,6 @@ fn out_of_file_descriptors_the_edge_waits_instead_of_spinning() {
         response.status, 200,
         "it serves again once descriptors are free"
     );
-}
-
-/// The edge, started with both its outputs collected in one buffer, for the tests that read
-/// what it says after start.
-fn edge_with_output(
-    flags: &[&str],
-    command: &[&str],
-    env: &[(&str, &str)],
-) -> (Child, std::sync::Arc<std::sync::Mutex<String>>) {
-    let key = key_file().to_str().unwrap().to_owned();
-    let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
-        .envs(env.iter().copied())
-        .args(["edge", "--key", &key, "--port", "0"])
-        .args(flags)
-        .arg("--")
-        .args(command)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let pipes: [Box<dyn Read + Send>; 2] = [
-        Box::new(process.stdout.take().unwrap()),
-        Box::new(process.stderr.take().unwrap()),
-    ];
-    for pipe in pipes {
-        let said = std::sync::Arc::clone(&said);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut said = said.lock().unwrap();
-                said.push_str(&line);
-                said.push('\n');
-            }
-        });
-    }
-    (process, said)
-}
-
-/// Waits up to `seconds` for `needle` in what the edge said.
-fn says(said: &std::sync::Mutex<String>, needle: &str, seconds: u64) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while Instant::now() < deadline {
-        if said.lock().unwrap().contains(needle) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 /// A service that daemonises a second quickstart (a subshell starts it under `setsid` and

@@ -45,6 +45,7 @@ pub(super) fn banner(
             "each request forwarded in the version it came in (--h2c for h2c only)"
         }
     );
+    println!("  {}", super::descendants::TEARDOWN);
     match exposure {
         Exposure::LoopbackOnly => println!("  the service listens on loopback only"),
         Exposure::Beyond(addresses) => {

@@ -5,8 +5,13 @@
 //! signal to the group misses it, and its parent's exit would hand it to init. As init systems
 //! do, the edge marks itself a *child subreaper* (`PR_SET_CHILD_SUBREAPER`): every orphan below
 //! it is re-parented to the edge instead. Its descendants are then exactly the processes whose
-//! chain of parents, read from `/proc`, leads to the edge; on every way out the edge kills them
-//! all, in rounds until none is left (one may fork while a round runs), and reaps them.
+//! chain of parents, read from `/proc`, leads to the edge; on every way out the edge freezes
+//! them all (SIGSTOP, until no reading finds a new one), then kills and reaps them: killing in
+//! rounds alone loses to a chain that forks and exits faster than `/proc` is read.
+//!
+//! A cgroup of the service's own would contain it without reading `/proc`, but a developer's
+//! session rarely has one delegated (and containers, CI's included, often mount cgroup v1), so
+//! the edge relies on what every Linux offers: the subreaper and signals.
 //!
 //! What this cannot do: if the edge itself is killed outright (SIGKILL), nothing runs, so its
 //! orphans go to init (the direct child still dies of its parent-death signal). Off Linux there
@@ -15,6 +20,14 @@
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+/// How the edge ends what the service started, as the banner says it.
+#[cfg(target_os = "linux")]
+pub(super) const TEARDOWN: &str =
+    "on the way out, everything the service started is frozen (SIGSTOP), then killed";
+#[cfg(not(target_os = "linux"))]
+pub(super) const TEARDOWN: &str =
+    "on the way out, the service's process group is killed; a daemon that left it is not";
 
 /// Makes the edge the subreaper of everything it starts. Call it before starting the service.
 #[cfg(target_os = "linux")]
@@ -38,6 +51,8 @@ struct Process {
     /// enough: it can be a zombie (it called `pthread_exit`, or it died first of a SIGKILL) while
     /// other threads still run and hold the process's sockets.
     zombie: bool,
+    /// Stopped by a signal (`T`): it cannot fork until something continues it.
+    stopped: bool,
 }
 
 /// Every process of the machine this user can see, by pid.
@@ -51,9 +66,17 @@ fn processes() -> HashMap<libc::pid_t, Process> {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             // `pid (comm) state ppid ...`; `comm` may hold spaces and parentheses.
             let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
-            let zombie = fields.next()? == "Z" && !has_a_live_thread(pid);
+            let state = fields.next()?;
+            let zombie = state == "Z" && !has_a_live_thread(pid);
             let parent = fields.next()?.parse().ok()?;
-            Some((pid, Process { parent, zombie }))
+            Some((
+                pid,
+                Process {
+                    parent,
+                    zombie,
+                    stopped: state == "T",
+                },
+            ))
         })
         .collect()
 }
@@ -94,23 +117,42 @@ fn edge() -> libc::pid_t {
     libc::pid_t::try_from(std::process::id()).unwrap_or(libc::pid_t::MAX)
 }
 
-/// Kills every descendant of the edge, in rounds until none is left or a second has passed,
-/// and reaps the re-parented orphans (not `service`, the direct child, which tokio waits for).
-/// It blocks for that second at most: it runs only on the edge's way out, when nothing else is
-/// served.
+/// How long [`kill_all`] may take at most: it blocks the edge's way out, when nothing else is
+/// served. Freezing converges in a few readings of `/proc`, however fast the service forks:
+/// each reading stops every process it finds, and a stopped process forks no more.
+const KILL_ALL_LIMIT: Duration = Duration::from_secs(10);
+
+/// Ends every descendant of the edge, and reaps the re-parented orphans (not `service`, the
+/// direct child, which tokio waits for).
+///
+/// Killing in rounds is not enough: a chain in which each process forks the next and exits
+/// keeps one member alive that no reading of `/proc` has seen yet. So the descendants are
+/// first *frozen*: every reading sends SIGSTOP to every live descendant it finds, until two
+/// readings in a row find no new pid and every one stopped. A stopped process cannot fork,
+/// and a process forked before its parent stopped is in the next reading (under its parent,
+/// or under the edge, their subreaper, if its parent has exited). Only then is each one sent
+/// SIGKILL, which ends stopped processes too.
 pub(super) fn kill_all(service: libc::pid_t) {
-    let deadline = Instant::now() + Duration::from_secs(1);
-    loop {
+    let deadline = Instant::now() + KILL_ALL_LIMIT;
+    let mut seen: HashSet<libc::pid_t> = HashSet::new();
+    let mut quiet_readings = 0;
+    while quiet_readings < 2 && Instant::now() < deadline {
         let processes = processes();
-        let alive: Vec<libc::pid_t> = below(edge(), &processes)
-            .into_iter()
-            .filter(|pid| processes.get(pid).is_some_and(|p| !p.zombie))
-            .collect();
+        let mut settled = true;
+        for pid in live_descendants(&processes) {
+            let stopped = processes.get(&pid).is_some_and(|process| process.stopped);
+            settled &= !seen.insert(pid) && stopped;
+            signal(pid, libc::SIGSTOP);
+        }
+        quiet_readings = if settled { quiet_readings + 1 } else { 0 };
+        if !settled {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    loop {
+        let alive = live_descendants(&processes());
         for pid in &alive {
-            // SAFETY: `kill` has no memory-safety preconditions. Each pid was read as a
-            // descendant of the edge a moment ago; a pid is only reused once its zombie is
-            // reaped, and those below the edge are reaped by the edge or their own parents.
-            unsafe { libc::kill(*pid, libc::SIGKILL) };
+            signal(*pid, libc::SIGKILL);
         }
         reap(service);
         if alive.is_empty() || Instant::now() > deadline {
@@ -118,6 +160,21 @@ pub(super) fn kill_all(service: libc::pid_t) {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// The descendants of the edge that have not exited.
+fn live_descendants(processes: &HashMap<libc::pid_t, Process>) -> Vec<libc::pid_t> {
+    below(edge(), processes)
+        .into_iter()
+        .filter(|pid| processes.get(pid).is_some_and(|p| !p.zombie))
+        .collect()
+}
+
+fn signal(pid: libc::pid_t, signal: libc::c_int) {
+    // SAFETY: `kill` has no memory-safety preconditions. Each pid was read as a descendant of
+    // the edge a moment ago; a pid is only reused once its zombie is reaped, and those below
+    // the edge are reaped by the edge or their own parents.
+    unsafe { libc::kill(pid, signal) };
 }
 
 /// Reaps the edge's exited children but `service`: the orphans it inherited as subreaper.

@@ -1,0 +1,175 @@
+//! `scw-jwt edge` against a service written to break its promises, with real processes: what
+//! the service starts never outlives the edge, the edge's secrets are not the service's to
+//! read, and a listener beyond loopback is found however it hides.
+#![cfg(target_os = "linux")]
+
+use std::time::{Duration, Instant};
+
+mod support;
+use support::{edge_with_output, says, signal, wait_exit};
+
+/// This test binary, run again as the service in `mode` (one of the `*_service` functions
+/// below, which return at once in a plain `cargo test`).
+fn this_binary_as(service: &str) -> Vec<String> {
+    let me = std::env::current_exe().unwrap();
+    vec![
+        me.to_str().unwrap().to_owned(),
+        service.to_owned(),
+        "--exact".to_owned(),
+        "--nocapture".to_owned(),
+    ]
+}
+
+/// The processes whose environment holds `marker` (`NAME=value`), from `/proc`, live ones only.
+fn processes_marked(marker: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+            let marked = environ
+                .split(|byte| *byte == 0)
+                .any(|variable| variable == marker.as_bytes());
+            (marked && is_live(pid)).then_some(pid)
+        })
+        .collect()
+}
+
+/// Ends what a failed run left behind, so that it does not serve on after the test: stops every
+/// marked process until none is left running, then kills them.
+fn end_all(marker: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = processes_marked(marker);
+        if left.is_empty() || Instant::now() > deadline {
+            return;
+        }
+        for pid in &left {
+            signal(*pid, libc::SIGSTOP);
+        }
+        for pid in &left {
+            signal(*pid, libc::SIGKILL);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Neither a zombie nor gone.
+fn is_live(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
+}
+
+/// A `timespec` of `millis` milliseconds.
+fn millis(millis: i64) -> libc::timespec {
+    libc::timespec {
+        tv_sec: millis / 1000,
+        tv_nsec: (millis % 1000) * 1_000_000,
+    }
+}
+
+/// Not a test of its own: the service of `a_fork_chain_never_outlives_the_edge`. It listens
+/// where the edge asks, and leaves a daemon behind (it forks twice and calls `setsid`, so it is
+/// in no group of the service's and its parent is gone). When the service dies, the daemon
+/// runs for two seconds as a chain in which each member forks the next and exits, then listens
+/// beyond loopback and waits: a chain that outlives the edge serves around it.
+#[test]
+fn fork_chain_service() {
+    if std::env::var_os("SCW_JWT_TEST_CHAIN").is_none() {
+        return;
+    }
+    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    // SAFETY: the children below call only async-signal-safe functions (fork, setsid, kill,
+    // nanosleep, clock_gettime, socket, bind, listen, pause, _exit) before they exit, as a
+    // child forked from a multithreaded process must.
+    unsafe {
+        let service = libc::getpid();
+        if libc::fork() == 0 {
+            libc::setsid();
+            if libc::fork() != 0 {
+                libc::_exit(0);
+            }
+            // The daemon: waits for the service to die, as it does when the edge stops.
+            while libc::kill(service, 0) == 0 {
+                libc::nanosleep(&millis(5), std::ptr::null_mut());
+            }
+            let mut start = millis(0);
+            libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut start);
+            loop {
+                let mut now = millis(0);
+                libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);
+                if now.tv_sec - start.tv_sec >= 2 {
+                    break;
+                }
+                match libc::fork() {
+                    0 => continue,
+                    -1 => libc::nanosleep(&millis(1), std::ptr::null_mut()),
+                    _ => libc::_exit(0),
+                };
+            }
+            let socket = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            let address = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: 0,
+                sin_addr: libc::in_addr { s_addr: 0 },
+                sin_zero: [0; 8],
+            };
+            libc::bind(
+                socket,
+                std::ptr::from_ref(&address).cast(),
+                std::mem::size_of_val(&address) as libc::socklen_t,
+            );
+            libc::listen(socket, 16);
+            loop {
+                libc::pause();
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_secs(300));
+    drop(listener);
+}
+
+/// A chain in which each process forks the next and exits, started as the edge stops, never
+/// survives it: the edge freezes every descendant until no new one appears, then kills them.
+/// Twenty runs, since a race is lost only now and then.
+#[test]
+fn a_fork_chain_never_outlives_the_edge() {
+    let service = this_binary_as("fork_chain_service");
+    let service: Vec<&str> = service.iter().map(String::as_str).collect();
+    for run in 0..20 {
+        let marker = format!("SCW_JWT_TEST_CHAIN={}-{run}", std::process::id());
+        let value = marker.split_once('=').unwrap().1;
+        let (mut process, said) = edge_with_output(&[], &service, &[("SCW_JWT_TEST_CHAIN", value)]);
+        assert!(
+            says(&said, "scw-jwt edge listening on", 60),
+            "run {run}: {}",
+            said.lock().unwrap()
+        );
+        // The edge, the service and its daemon.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while processes_marked(&marker).len() < 3 {
+            assert!(Instant::now() < deadline, "run {run}: no daemon");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        signal(process.id(), libc::SIGTERM);
+        wait_exit(&mut process);
+        // A chain always has a live member: read three times, so a member between its fork and
+        // its parent's exit cannot slip between two readings.
+        let mut survivors = Vec::new();
+        for _ in 0..3 {
+            survivors.extend(processes_marked(&marker));
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        end_all(&marker);
+        assert!(
+            survivors.is_empty(),
+            "run {run}: {survivors:?} outlived the edge"
+        );
+    }
+}

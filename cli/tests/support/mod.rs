@@ -1,0 +1,101 @@
+//! What the edge's test files share: the test key, starting the edge, reading what it says.
+#![allow(dead_code, reason = "each test file uses its own part")]
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use scw_private::testing::KeyPair;
+
+/// Test-only key pair A, written where `--key` can read it.
+pub fn key_file() -> &'static PathBuf {
+    static FILE: OnceLock<PathBuf> = OnceLock::new();
+    FILE.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("scw-jwt-edge-{}.pem", std::process::id()));
+        write_private(&path, &keys().private_pem());
+        path
+    })
+}
+
+/// Writes a file that holds secrets as the edge requires it: readable by its owner alone.
+pub fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+pub fn keys() -> &'static KeyPair {
+    static KEYS: OnceLock<KeyPair> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        KeyPair::from_private_pem(include_str!(
+            "../../../runtime/test-keys/rsa2048-a.private.pem"
+        ))
+        .unwrap()
+    })
+}
+
+pub fn signal(pid: u32, signal: libc::c_int) {
+    // SAFETY: `kill` has no memory-safety preconditions.
+    unsafe { libc::kill(libc::pid_t::try_from(pid).unwrap(), signal) };
+}
+
+pub fn wait_exit(process: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = process.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the edge did not exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The edge, started with both its outputs collected in one buffer, for the tests that read
+/// what it says after start.
+pub fn edge_with_output(
+    flags: &[&str],
+    command: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, Arc<Mutex<String>>) {
+    let key = key_file().to_str().unwrap().to_owned();
+    let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .envs(env.iter().copied())
+        .args(["edge", "--key", &key, "--port", "0"])
+        .args(flags)
+        .arg("--")
+        .args(command)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = Arc::new(Mutex::new(String::new()));
+    let pipes: [Box<dyn Read + Send>; 2] = [
+        Box::new(process.stdout.take().unwrap()),
+        Box::new(process.stderr.take().unwrap()),
+    ];
+    for pipe in pipes {
+        let said = Arc::clone(&said);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut said = said.lock().unwrap();
+                said.push_str(&line);
+                said.push('\n');
+            }
+        });
+    }
+    (process, said)
+}
+
+/// Waits up to `seconds` for `needle` in what the edge said.
+pub fn says(said: &Mutex<String>, needle: &str, seconds: u64) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if said.lock().unwrap().contains(needle) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
