@@ -57,13 +57,23 @@ struct Process {
 
 /// Every process of the machine this user can see, by pid.
 fn processes() -> HashMap<libc::pid_t, Process> {
+    reading().0
+}
+
+/// Every process of the machine this user can see, by pid, and whether any process listed
+/// in `/proc` was gone before its `stat` could be read.
+fn reading() -> (HashMap<libc::pid_t, Process>, bool) {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return HashMap::new();
+        return (HashMap::new(), false);
     };
-    entries
+    let mut vanished = false;
+    let processes = entries
         .filter_map(|entry| {
             let pid: libc::pid_t = entry.ok()?.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                vanished = true;
+                return None;
+            };
             // `pid (comm) state ppid ...`; `comm` may hold spaces and parentheses.
             let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
             let state = fields.next()?;
@@ -78,7 +88,8 @@ fn processes() -> HashMap<libc::pid_t, Process> {
                 },
             ))
         })
-        .collect()
+        .collect();
+    (processes, vanished)
 }
 
 /// Whether any thread of `pid` is neither a zombie nor dead. Read only for a process whose main
@@ -128,21 +139,30 @@ const KILL_ALL_LIMIT: Duration = Duration::from_secs(10);
 /// Killing in rounds is not enough: a chain in which each process forks the next and exits
 /// keeps one member alive that no reading of `/proc` has seen yet. So the descendants are
 /// first *frozen*: every reading sends SIGSTOP to every live descendant it finds, until two
-/// readings in a row find no new pid and every one stopped. A stopped process cannot fork,
-/// and a process forked before its parent stopped is in the next reading (under its parent,
-/// or under the edge, their subreaper, if its parent has exited). Only then is each one sent
-/// SIGKILL, which ends stopped processes too.
+/// readings in a row find every one stopped, no new pid (zombies included), and no process
+/// gone between its listing and its `stat`. A stopped process cannot fork; a process forked
+/// before its parent stopped is in the next reading (under its parent, or under the edge,
+/// their subreaper, if its parent has exited); and a member that forks and exits between its
+/// listing and its `stat` (so that its child is not in the reading) spoils the reading, as a
+/// new zombie or by vanishing. Only then is each one sent SIGKILL, which ends stopped processes too. A process
+/// of another user that exits during a reading only makes the freeze read once more.
 pub(super) fn kill_all(service: libc::pid_t) {
     let deadline = Instant::now() + KILL_ALL_LIMIT;
     let mut seen: HashSet<libc::pid_t> = HashSet::new();
     let mut quiet_readings = 0;
     while quiet_readings < 2 && Instant::now() < deadline {
-        let processes = processes();
-        let mut settled = true;
-        for pid in live_descendants(&processes) {
-            let stopped = processes.get(&pid).is_some_and(|process| process.stopped);
-            settled &= !seen.insert(pid) && stopped;
-            signal(pid, libc::SIGSTOP);
+        let (processes, vanished) = reading();
+        let mut settled = !vanished;
+        for pid in below(edge(), &processes) {
+            let Some(process) = processes.get(&pid) else {
+                continue;
+            };
+            // A new zombie spoils the reading too: a member that forked and exited between
+            // its listing and its `stat` reads as a zombie, and its child is not listed.
+            settled &= !seen.insert(pid) && (process.stopped || process.zombie);
+            if !process.zombie {
+                signal(pid, libc::SIGSTOP);
+            }
         }
         quiet_readings = if settled { quiet_readings + 1 } else { 0 };
         if !settled {
