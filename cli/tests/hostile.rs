@@ -173,3 +173,156 @@ fn a_fork_chain_never_outlives_the_edge() {
         );
     }
 }
+
+/// Test-only: the IAM secret key the edge is given in `the_service_reads_none_of_the_edge_s_secrets`.
+const SECRET: &str = "5c0ffee0-1d2e-4f3a-8b4c-5d6e7f8a9b0c";
+
+/// What a service of the edge's own user learns of it from `/proc/<edge>/{environ,cmdline,mem}`:
+/// one line each, `unreadable` or `readable, secret: yes|no`.
+fn snoop(edge: u32, secret: &[u8]) -> Vec<String> {
+    let contains = |haystack: &[u8]| haystack.windows(secret.len()).any(|w| w == secret);
+    let mut found = Vec::new();
+    for file in ["environ", "cmdline"] {
+        found.push(match std::fs::read(format!("/proc/{edge}/{file}")) {
+            Ok(bytes) => format!("{file}: readable, secret: {}", yes(contains(&bytes))),
+            Err(_) => format!("{file}: unreadable"),
+        });
+    }
+    found.push(match read_memory(edge) {
+        Some(bytes) => format!("mem: readable, secret: {}", yes(contains(&bytes))),
+        None => "mem: unreadable".to_owned(),
+    });
+    found
+}
+
+fn yes(found: bool) -> &'static str {
+    if found { "yes" } else { "no" }
+}
+
+/// Every writable private mapping of `pid` (its heap and stacks), read through
+/// `/proc/<pid>/mem`; `None` if none can be read.
+fn read_memory(pid: u32) -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileExt as _;
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+    let memory = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    let mut bytes = Vec::new();
+    let mut read_any = false;
+    for line in maps.lines().filter(|line| line.contains(" rw-p ")) {
+        let (range, _) = line.split_once(' ')?;
+        let (start, end) = range.split_once('-')?;
+        let (start, end) = (
+            u64::from_str_radix(start, 16).ok()?,
+            u64::from_str_radix(end, 16).ok()?,
+        );
+        let mut region = vec![0; usize::try_from(end - start).ok()?.min(64 << 20)];
+        if let Ok(read) = memory.read_at(&mut region, start) {
+            read_any = true;
+            bytes.extend_from_slice(&region[..read]);
+        }
+    }
+    read_any.then_some(bytes)
+}
+
+/// Not a test of its own: the service of `the_service_reads_none_of_the_edge_s_secrets`. It
+/// reads what it can of its parent, the edge, prints it (`snoop ...`), and listens.
+#[test]
+fn snooping_service() {
+    if std::env::var_os("SCW_JWT_TEST_SNOOP").is_none() {
+        return;
+    }
+    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let edge = std::os::unix::process::parent_id();
+    for line in snoop(edge, SECRET.as_bytes()) {
+        println!("snoop {line}");
+    }
+    println!("snoop done");
+    std::thread::sleep(Duration::from_secs(300));
+    drop(listener);
+}
+
+/// The user the edge runs as in these tests: a developer's own, never root, since root reads
+/// any process's memory. Run as root (as CI is), they run the edge as `nobody`.
+const NOBODY: u32 = 65534;
+
+/// A directory `nobody` can read, holding copies of `files` it can run, and the test key as
+/// its own file: the checkout may sit where `nobody` cannot go (`/root`).
+fn reachable_by_nobody(
+    files: &[&std::path::Path],
+) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = std::env::temp_dir().join(format!("scw-jwt-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let copies = files
+        .iter()
+        .map(|file| {
+            let copy = dir.join(file.file_name().unwrap());
+            std::fs::copy(file, &copy).unwrap();
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+            copy
+        })
+        .collect();
+    let key = dir.join("edge-key.pem");
+    support::write_private(&key, &support::keys().private_pem());
+    std::os::unix::fs::chown(&key, Some(NOBODY), Some(NOBODY)).unwrap();
+    (key, copies)
+}
+
+/// The service, of the edge's own user, reads neither the IAM key the edge was given (in its
+/// environment, or on its command line) nor the edge's memory: the edge starts itself again
+/// without the key, handing it over through a pipe, and is not dumpable.
+#[test]
+fn the_service_reads_none_of_the_edge_s_secrets() {
+    use std::os::unix::process::CommandExt as _;
+
+    // SAFETY: `geteuid` has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let edge_binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
+    let me = std::env::current_exe().unwrap();
+    let (key, binaries) = if root {
+        reachable_by_nobody(&[&edge_binary, &me])
+    } else {
+        (support::key_file().clone(), vec![edge_binary, me])
+    };
+    for given in ["SCW_JWT_IAM_KEYS", "--iam-key"] {
+        let mut edge = std::process::Command::new(&binaries[0]);
+        edge.args(["edge", "--port", "0", "--key"]).arg(&key);
+        if given == "--iam-key" {
+            edge.args(["--iam-key", SECRET]);
+        } else {
+            edge.env("SCW_JWT_IAM_KEYS", SECRET);
+        }
+        edge.arg("--")
+            .arg(&binaries[1])
+            .args(["snooping_service", "--exact", "--nocapture"])
+            .env("SCW_JWT_TEST_SNOOP", "1");
+        if root {
+            // std drops root's supplementary groups with the uid.
+            edge.uid(NOBODY).gid(NOBODY);
+        }
+        let (mut process, said) = support::with_output(edge);
+        assert!(
+            says(&said, "snoop done", 60),
+            "{given}: {}",
+            said.lock().unwrap()
+        );
+        let said = said.lock().unwrap().clone();
+        signal(process.id(), libc::SIGTERM);
+        wait_exit(&mut process);
+        for expected in [
+            "snoop environ: unreadable",
+            "snoop cmdline: readable, secret: no",
+            "snoop mem: unreadable",
+        ] {
+            assert!(
+                said.contains(expected),
+                "{given}: no {expected:?} in {said}"
+            );
+        }
+        assert!(!said.contains(SECRET), "{given}: {said}");
+    }
+    if root {
+        let _ = std::fs::remove_dir_all(key.parent().unwrap());
+    }
+}

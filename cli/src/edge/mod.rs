@@ -29,6 +29,7 @@ mod banner;
 mod descendants;
 mod process;
 mod proxy;
+mod secrets;
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
@@ -130,35 +131,40 @@ pub(crate) struct Options {
     pub(crate) iam_keys: Vec<String>,
 }
 
-/// The variable that gives `edge` IAM secret keys, comma-separated: unlike a flag, it is not
-/// shown to other users in `ps`.
-const IAM_KEYS_VARIABLE: &str = "SCW_JWT_IAM_KEYS";
-
 /// Every variable only the edge reads: the service's environment never carries them (the
 /// platform's edge keeps its secrets to itself too), nor does anything the service starts.
-pub(super) const EDGE_ONLY_VARIABLES: [&str; 1] = [IAM_KEYS_VARIABLE];
+pub(super) const EDGE_ONLY_VARIABLES: [&str; 2] =
+    [secrets::KEYS_VARIABLE, secrets::KEYS_FD_VARIABLE];
 
-/// Every IAM key `edge` was given: with --iam-key, in --iam-key-file, in SCW_JWT_IAM_KEYS.
-fn iam_keys(args: &Args) -> Result<Vec<String>, Failure> {
+/// The IAM keys given with --iam-key and in SCW_JWT_IAM_KEYS: the ones the edge hides by
+/// starting itself again without them (`secrets`).
+fn given_iam_keys(args: &Args) -> Result<Vec<String>, Failure> {
     let mut keys = args.iam_keys.clone();
+    if let Some(value) = std::env::var_os(secrets::KEYS_VARIABLE) {
+        let value = value.to_str().ok_or_else(|| {
+            Failure::Usage(format!("{} is not valid UTF-8", secrets::KEYS_VARIABLE))
+        })?;
+        keys.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    Ok(keys)
+}
+
+/// Every IAM key `edge` was given: with --iam-key and in SCW_JWT_IAM_KEYS (`given`), and in
+/// --iam-key-file.
+fn iam_keys(args: &Args, given: Vec<String>) -> Result<Vec<String>, Failure> {
+    let mut keys = given;
     if let Some(path) = &args.iam_key_file {
         let text = crate::read_secret_file(path)?;
         keys.extend(
             text.lines()
                 .map(str::trim)
                 .filter(|line| !line.is_empty() && !line.starts_with('#'))
-                .map(str::to_owned),
-        );
-    }
-    if let Some(value) = std::env::var_os(IAM_KEYS_VARIABLE) {
-        let value = value
-            .to_str()
-            .ok_or_else(|| Failure::Usage(format!("{IAM_KEYS_VARIABLE} is not valid UTF-8")))?;
-        keys.extend(
-            value
-                .split(',')
-                .map(str::trim)
-                .filter(|key| !key.is_empty())
                 .map(str::to_owned),
         );
     }
@@ -191,7 +197,17 @@ impl clap::builder::TypedValueParser for IamKeyParser {
 }
 
 pub(crate) fn run(args: Args) -> Result<ExitCode, Failure> {
-    let iam_keys = iam_keys(&args)?;
+    let given = match secrets::handed_over()? {
+        Some(handed_over) => handed_over,
+        None => {
+            let given = given_iam_keys(&args)?;
+            // Returns only when no key is in the environment or the arguments.
+            secrets::start_again_without(&given)?;
+            given
+        }
+    };
+    secrets::not_dumpable()?;
+    let iam_keys = iam_keys(&args, given)?;
     let keys = crate::load_private(&args.key)?;
     let options = Options {
         args,

@@ -60,12 +60,18 @@ pub fn edge_with_output(
     env: &[(&str, &str)],
 ) -> (Child, Arc<Mutex<String>>) {
     let key = key_file().to_str().unwrap().to_owned();
-    let mut process = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
-        .envs(env.iter().copied())
+    let mut edge = Command::new(env!("CARGO_BIN_EXE_scw-jwt"));
+    edge.envs(env.iter().copied())
         .args(["edge", "--key", &key, "--port", "0"])
         .args(flags)
         .arg("--")
-        .args(command)
+        .args(command);
+    with_output(edge)
+}
+
+/// Starts `command` with both its outputs collected in one buffer.
+pub fn with_output(mut command: Command) -> (Child, Arc<Mutex<String>>) {
+    let mut process = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
