@@ -5,6 +5,24 @@
 //! that holds no key), 3 a failure at run time (a file that cannot be read or written, a port
 //! that cannot be bound, an edge that cannot serve). `edge` exits with its service's exit code.
 
+/// `println!` that never panics: written where the reader may be gone (`scw-jwt edge ... |
+/// head`), where the edge must keep serving. A failed write is dropped; later ones are tried
+/// again, which costs nothing once the stream is closed.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics, as [`outln!`].
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod dates;
 #[cfg(unix)]
 mod edge;
@@ -186,11 +204,11 @@ impl Failure {
             Failure::Refused => ExitCode::from(1),
             // A message may name a path or the service's command, which may hold a key.
             Failure::Runtime(message) => {
-                eprintln!("error: {}", redact::output(&message));
+                errln!("error: {}", redact::output(&message));
                 ExitCode::from(3)
             }
             Failure::Usage(message) => {
-                eprintln!("error: {}", redact::output(&message));
+                errln!("error: {}", redact::output(&message));
                 ExitCode::from(2)
             }
         }

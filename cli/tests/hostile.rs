@@ -326,3 +326,282 @@ fn the_service_reads_none_of_the_edge_s_secrets() {
         let _ = std::fs::remove_dir_all(key.parent().unwrap());
     }
 }
+
+/// Not a test of its own: the service of the tests of the edge's request handling below. An
+/// HTTP/1.1 and HTTP/2 server on `$PORT` as strict as RFC 9113 allows about `Host` (a `Host`
+/// beside `:authority` that says otherwise is refused with 400), that answers every other
+/// request with what it received in `x-report` (and as a gRPC status, for an HTTP/2 client):
+/// `host: <value>`, `credential: <x-auth-token, authorization or none>`, `trailers: <names>`.
+#[test]
+fn recording_service() {
+    use http_body_util::BodyExt as _;
+
+    if std::env::var_os("SCW_JWT_TEST_RECORDER").is_none() {
+        return;
+    }
+    let port: u16 = std::env::var("PORT").unwrap().parse().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service = hyper::service::service_fn(
+                |request: hyper::Request<hyper::body::Incoming>| async move {
+                    let headers = request.headers().clone();
+                    let host = headers
+                        .get("host")
+                        .map(|host| host.to_str().unwrap_or("?").to_owned());
+                    let authority = request.uri().authority().map(ToString::to_string);
+                    let mut response =
+                        hyper::Response::new(http_body_util::Full::new(hyper::body::Bytes::new()));
+                    if request.version() == hyper::Version::HTTP_2
+                        && host.is_some()
+                        && host != authority
+                    {
+                        *response.status_mut() = hyper::StatusCode::BAD_REQUEST;
+                        return Ok::<_, std::convert::Infallible>(response);
+                    }
+                    let body = request.into_body().collect().await;
+                    let trailers: Vec<String> = body
+                        .ok()
+                        .and_then(|body| body.trailers().cloned())
+                        .map(|trailers| trailers.keys().map(ToString::to_string).collect())
+                        .unwrap_or_default();
+                    let credential = ["x-auth-token", "authorization"]
+                        .into_iter()
+                        .filter(|name| headers.contains_key(*name))
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    let report = format!(
+                        "host: {}; credential: {}; trailers: {}",
+                        host.as_deref().unwrap_or("none"),
+                        if credential.is_empty() {
+                            "none"
+                        } else {
+                            &credential
+                        },
+                        trailers.join(","),
+                    );
+                    let value = hyper::header::HeaderValue::from_str(&report).unwrap();
+                    response.headers_mut().insert("x-report", value.clone());
+                    response
+                        .headers_mut()
+                        .insert("grpc-status", hyper::header::HeaderValue::from_static("0"));
+                    response.headers_mut().insert("grpc-message", value);
+                    Ok(response)
+                },
+            );
+            tokio::spawn(async move {
+                let builder = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                );
+                let _ = builder
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+}
+
+/// The edge in front of `recording_service`, with `flags` (on a free port), its output going
+/// to `said`; the service's own output is dropped, as `the_edge_keeps_serving_when_its_output_is_closed`
+/// needs.
+fn edge_in_front_of_the_recorder(
+    flags: &[&str],
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    let me = std::env::current_exe().unwrap();
+    let quiet = "exec \"$0\" recording_service --exact >/dev/null 2>&1";
+    let command = ["sh", "-c", quiet, me.to_str().unwrap()];
+    edge_with_output(flags, &command, &[("SCW_JWT_TEST_RECORDER", "1")])
+}
+
+/// Where the edge listens, from what it said.
+fn front(said: &std::sync::Mutex<String>) -> std::net::SocketAddr {
+    assert!(
+        says(said, "scw-jwt edge listening on", 60),
+        "{}",
+        said.lock().unwrap()
+    );
+    let said = said.lock().unwrap();
+    let line = said
+        .lines()
+        .find_map(|line| line.strip_prefix("scw-jwt edge listening on http://"))
+        .unwrap();
+    line.parse().unwrap()
+}
+
+/// A container token the edge admits: for the ids it gives the service by default.
+fn token() -> String {
+    let (namespace, container) = (
+        "00000000-0000-4000-8000-00000000dev0",
+        "00000000-0000-4000-8000-00000000dev1",
+    );
+    support::keys()
+        .token()
+        .container(namespace, container)
+        .sign()
+}
+
+/// `Connection: X-Auth-Token` would make the edge drop, as hop-by-hop, the very token it
+/// admitted the call by: the service would see no credential at all, which a `platform_iam`
+/// route reads as the platform's word. The edge refuses such a request with 400, before
+/// admission.
+#[test]
+fn a_connection_header_that_names_a_credential_is_refused() {
+    let (mut process, said) = edge_in_front_of_the_recorder(&[]);
+    let front = front(&said);
+    let token = token();
+    for connection in ["X-Auth-Token", "keep-alive, authorization"] {
+        let response = tests::blocking::send(
+            front,
+            "GET",
+            "/",
+            &[("X-Auth-Token", &token), ("Connection", connection)],
+            "",
+        );
+        assert_eq!(response.status, 400, "{connection}: {response:?}");
+        assert!(
+            response.body.contains("names a credential header"),
+            "{response:?}"
+        );
+    }
+    // Without, the token reaches the service.
+    let response = tests::blocking::send(front, "GET", "/", &[("X-Auth-Token", &token)], "");
+    assert_eq!(response.status, 200, "{response:?}");
+    assert!(
+        response
+            .header("x-report")
+            .unwrap()
+            .contains("credential: x-auth-token"),
+        "{response:?}"
+    );
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+}
+
+/// CONNECT, even with a valid token, asks for a tunnel the service cannot give: forwarded, the
+/// client hangs. The edge answers 405 at once, with the methods it forwards.
+#[test]
+fn connect_is_answered_405() {
+    let (mut process, said) = edge_in_front_of_the_recorder(&[]);
+    let front = front(&said);
+    let request = format!(
+        "CONNECT 127.0.0.1:9 HTTP/1.1\r\nHost: 127.0.0.1:9\r\nX-Auth-Token: {}\r\nConnection: close\r\n\r\n",
+        token()
+    );
+    let response = tests::blocking::send_raw(front, request.as_bytes());
+    assert_eq!(response.status, 405, "{response:?}");
+    assert!(
+        response.header("allow").unwrap().contains("GET"),
+        "{response:?}"
+    );
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+}
+
+/// Under `--h2c` an HTTP/1.1 request goes on over HTTP/2, whose `:authority` is the service's
+/// address: the client's `Host` does not go with it, since a strict HTTP/2 server refuses a
+/// request whose `Host` says otherwise (RFC 9113, 8.3.1).
+#[test]
+fn under_h2c_the_host_field_does_not_contradict_the_authority() {
+    let (mut process, said) = edge_in_front_of_the_recorder(&["--h2c"]);
+    let front = front(&said);
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: example.test\r\nX-Auth-Token: {}\r\nConnection: close\r\n\r\n",
+        token()
+    );
+    let response = tests::blocking::send_raw(front, request.as_bytes());
+    assert_eq!(response.status, 200, "{response:?}");
+    assert!(
+        response
+            .header("x-report")
+            .unwrap()
+            .starts_with("host: none;"),
+        "{response:?}"
+    );
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+}
+
+/// The edge admits a call by its headers, before its trailers arrive: a credential in the
+/// request's trailers was never checked, and never reaches the service, whatever
+/// `--forward-token` says.
+#[test]
+fn credentials_in_request_trailers_never_reach_the_service() {
+    use tests::h2::{Send, call, connect};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for forward in ["keep", "strip"] {
+        let (mut process, said) = edge_in_front_of_the_recorder(&["--forward-token", forward]);
+        let front = front(&said);
+        let token = token();
+        runtime.block_on(async {
+            let mut client = connect(front).await;
+            let trailers = [
+                ("x-auth-token", "not-checked"),
+                ("authorization", "Bearer not-checked"),
+                ("x-other", "kept"),
+            ];
+            let (answer, _) = call(
+                &mut client,
+                "/pkg.Service/Method",
+                &[("x-auth-token", &token)],
+                Send::MessageThenTrailers(b"", &trailers),
+            )
+            .await;
+            assert_eq!(answer.status.as_deref(), Some("0"), "{forward}: {answer:?}");
+            let report = answer.message.unwrap();
+            assert!(report.ends_with("trailers: x-other"), "{forward}: {report}");
+        });
+        signal(process.id(), libc::SIGTERM);
+        wait_exit(&mut process);
+    }
+}
+
+/// A closed stdout or stderr (`scw-jwt edge ... | head`) neither stops the edge nor its
+/// service: it keeps serving, and stops writing there.
+#[test]
+fn the_edge_keeps_serving_when_its_output_is_closed() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let me = std::env::current_exe().unwrap();
+    let quiet = "exec \"$0\" recording_service --exact >/dev/null 2>&1";
+    let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+        .args(["edge", "--key"])
+        .arg(support::key_file())
+        .args(["--port", &port.to_string(), "--privacy", "public", "--"])
+        .args(["sh", "-c", quiet, me.to_str().unwrap()])
+        .env("SCW_JWT_TEST_RECORDER", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(process.stdout.take());
+    drop(process.stderr.take());
+    let front = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(front).is_err() {
+        assert!(
+            process.try_wait().unwrap().is_none(),
+            "the edge exited: {:?}",
+            process.try_wait()
+        );
+        assert!(Instant::now() < deadline, "the edge never listened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for _ in 0..3 {
+        let response = tests::blocking::send(front, "GET", "/", &[], "");
+        assert_eq!(response.status, 200, "{response:?}");
+    }
+    assert!(process.try_wait().unwrap().is_none(), "the edge stopped");
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+}

@@ -22,13 +22,13 @@ pub(super) fn banner(
     let (ns, ct) = (&options.args.namespace_id, &options.args.container_id);
     let keys = &options.keys;
     let base = format!("http://{front}");
-    println!("scw-jwt edge listening on {base}");
-    println!(
+    outln!("scw-jwt edge listening on {base}");
+    outln!(
         "  a {} container (--privacy {}): namespace id {ns}, container id {ct}",
         flag_value(&options.args.privacy),
         flag_value(&options.args.privacy),
     );
-    println!(
+    outln!(
         "  X-Auth-Token is {} (--forward-token {})",
         match (options.args.forward_token, options.args.privacy) {
             (ForwardToken::Keep, Privacy::Private) => "forwarded to the service once checked",
@@ -37,7 +37,7 @@ pub(super) fn banner(
         },
         flag_value(&options.args.forward_token),
     );
-    println!(
+    outln!(
         "  HTTP/1.1 and HTTP/2 cleartext (gRPC) accepted; {}",
         if options.args.h2c {
             "every request forwarded over h2c (--h2c)"
@@ -45,41 +45,41 @@ pub(super) fn banner(
             "each request forwarded in the version it came in (--h2c for h2c only)"
         }
     );
-    println!("  {}", super::descendants::TEARDOWN);
+    outln!("  {}", super::descendants::TEARDOWN);
     match exposure {
-        Exposure::LoopbackOnly => println!("  the service listens on loopback only"),
+        Exposure::LoopbackOnly => outln!("  the service listens on loopback only"),
         Exposure::Beyond(addresses) => {
-            println!();
-            println!(
+            outln!();
+            outln!(
                 "  WARNING: the service also listens on {}: anyone who reaches it there skips \
                  this edge",
                 process::list(addresses)
             );
         }
-        Exposure::Unknown => println!(
+        Exposure::Unknown => outln!(
             "  where the service listens could not be checked; make sure it is loopback only"
         ),
     }
-    println!();
-    println!("export NS_TOKEN='{}'", keys.token().namespace(ns).sign());
-    println!(
+    outln!();
+    outln!("export NS_TOKEN='{}'", keys.token().namespace(ns).sign());
+    outln!(
         "export CT_TOKEN='{}'",
         keys.token().container(ns, ct).sign()
     );
-    println!(
+    outln!(
         "export SIBLING_TOKEN='{}'",
         keys.token().container(ns, "a-sibling-container").sign()
     );
     if generated_iam_key {
-        println!("export IAM_KEY='{}'", options.iam_keys[0]);
+        outln!("export IAM_KEY='{}'", options.iam_keys[0]);
     } else {
         // A real IAM secret key is never echoed. Pasted, this line keeps an IAM_KEY already
         // set (to the key the edge was given) and stops with a message when there is none.
-        println!(
+        outln!(
             "export IAM_KEY=\"${{IAM_KEY:?set IAM_KEY to the key you gave the edge}}\"   # not printed"
         );
     }
-    println!();
+    outln!();
     let (admitted, refused) = match options.args.privacy {
         Privacy::Private => ("forwarded, your service answers", "403 from the edge"),
         Privacy::Public => (
@@ -97,16 +97,16 @@ pub(super) fn banner(
         let header = header
             .map(|value| format!(" -H \"X-Auth-Token: {value}\""))
             .unwrap_or_default();
-        println!("curl -i{header} {base}/   # expect {expected}");
+        outln!("curl -i{header} {base}/   # expect {expected}");
     }
     // A gRPC call goes through the same edge: with grpcurl where it is installed (it needs
     // the service's reflection, or `-proto` and the service's .proto file), or with the
     // client of the repository's gRPC example.
-    println!();
-    println!(
+    outln!();
+    outln!(
         "# gRPC: grpcurl with the service's reflection (or -proto FILE), or the example's client"
     );
-    println!("grpcurl -plaintext -H \"x-auth-token: $NS_TOKEN\" {front} list");
-    println!("GRPC_SERVER={base} cargo run --example grpc -- call hello \"$NS_TOKEN\"");
-    println!();
+    outln!("grpcurl -plaintext -H \"x-auth-token: $NS_TOKEN\" {front} list");
+    outln!("GRPC_SERVER={base} cargo run --example grpc -- call hello \"$NS_TOKEN\"");
+    outln!();
 }

@@ -241,7 +241,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Runtime(format!("cannot supervise the service: {e}")))?;
     let upstream = process::free_loopback_port()?;
     let mut service = process::Service::start(&options, upstream)?;
-    println!(
+    outln!(
         "scw-jwt edge: started {} (pid {}), waiting for it to listen on {upstream}",
         process::describe(&options.args.command),
         service.pid(),
@@ -342,7 +342,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
                          --allow-exposed-service to accept the risk"
                     )));
                 }
-                eprintln!(
+                errln!(
                     "scw-jwt edge: WARNING: the service now also listens on {addresses}: anyone \
                      who reaches it there skips this edge"
                 );

@@ -129,7 +129,7 @@ impl Service {
         let status = tokio::select! {
             status = self.child.wait() => status,
             _ = tokio::time::sleep(STOP_GRACE) => {
-                eprintln!(
+                errln!(
                     "scw-jwt edge: the service did not stop within {} s; killing it",
                     STOP_GRACE.as_secs()
                 );
@@ -137,7 +137,7 @@ impl Service {
                 self.child.wait().await
             }
             _ = signals.next() => {
-                eprintln!("scw-jwt edge: a second signal; killing the service");
+                errln!("scw-jwt edge: a second signal; killing the service");
                 self.signal_group(libc::SIGKILL);
                 self.child.wait().await
             }
@@ -203,7 +203,7 @@ pub(super) fn exited(
 ) -> Result<ExitCode, Failure> {
     let status =
         status.map_err(|e| Failure::Runtime(format!("cannot wait for the service: {e}")))?;
-    eprintln!("scw-jwt edge: the service exited ({status}){suffix}");
+    errln!("scw-jwt edge: the service exited ({status}){suffix}");
     Ok(exit_code(status))
 }
 

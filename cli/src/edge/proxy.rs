@@ -9,7 +9,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
-use hyper::{Request, Response, StatusCode, Uri, Version};
+use hyper::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -33,8 +33,11 @@ pub(super) struct Edge {
     pub(super) h2c_client: Client<HttpConnector, TimedBody<Incoming>>,
 }
 
-/// A request body that fails when no frame arrives within its time limit, so a client that
-/// stops sending cannot hold the edge's and the service's connections for ever.
+/// A request body on its way to the service: it fails when no frame arrives within its time
+/// limit, so a client that stops sending cannot hold the edge's and the service's connections
+/// for ever; and its trailers lose every credential field. The edge admits a call by its
+/// headers, before its trailers arrive, so a credential in the trailers was never checked and
+/// must not reach the service (under `--forward-token strip` too).
 pub(super) struct TimedBody<B> {
     inner: B,
     idle: std::pin::Pin<Box<tokio::time::Sleep>>,
@@ -82,7 +85,13 @@ where
             Poll::Ready(frame) => {
                 let next = tokio::time::Instant::now() + this.limit;
                 this.idle.as_mut().reset(next);
-                Poll::Ready(frame.map(|frame| frame.map_err(Into::into)))
+                let mut frame = frame.map(|frame| frame.map_err(Into::into));
+                if let Some(Ok(frame)) = &mut frame
+                    && let Some(trailers) = frame.trailers_mut()
+                {
+                    remove_credentials(trailers);
+                }
+                Poll::Ready(frame)
             }
             Poll::Pending => match this.idle.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyStalled)))),
@@ -139,6 +148,30 @@ impl Edge {
         let limit = Duration::from_secs(self.args.body_timeout);
         let mut request = request.map(|body| TimedBody::new(body, limit));
         let grpc = is_grpc_call(request.headers());
+        // Before admission: neither can be forwarded as the edge admits it.
+        if request.method() == Method::CONNECT {
+            // A tunnel is not a request the service could answer: forwarded, it hangs.
+            let mut response = reply(
+                grpc,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "CONNECT is not forwarded",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(ALLOWED_METHODS));
+            return response;
+        }
+        if names_a_credential(request.headers()) {
+            // Hop-by-hop removal would drop the credential the edge admitted the call by, and
+            // the service would see a call without any: the platform's word, to `platform_iam`.
+            return reply(
+                grpc,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the Connection header names a credential header",
+            );
+        }
         if self.args.privacy == Privacy::Private
             && let Err(why) = self.admit(request.headers())
         {
@@ -173,6 +206,10 @@ impl Edge {
             if trailers {
                 headers.insert(header::TE, HeaderValue::from_static("trailers"));
             }
+            // HTTP/2 names the host in `:authority`, here the service's address; a `Host`
+            // beside it that says otherwise makes the request malformed (RFC 9113, 8.3.1),
+            // and a strict server refuses it.
+            headers.remove(header::HOST);
             *request.version_mut() = Version::HTTP_2;
             self.h2c_client.request(request).await
         } else {
@@ -253,11 +290,12 @@ fn accepts_trailers(headers: &HeaderMap) -> bool {
 /// platform's edge answers a refused gRPC call is not documented.
 fn grpc_status(status: StatusCode) -> u16 {
     match status {
-        StatusCode::BAD_REQUEST => 3,     // INVALID_ARGUMENT
-        StatusCode::FORBIDDEN => 7,       // PERMISSION_DENIED
-        StatusCode::REQUEST_TIMEOUT => 4, // DEADLINE_EXCEEDED
-        StatusCode::BAD_GATEWAY => 14,    // UNAVAILABLE
-        _ => 2,                           // UNKNOWN
+        StatusCode::BAD_REQUEST => 3,         // INVALID_ARGUMENT
+        StatusCode::METHOD_NOT_ALLOWED => 12, // UNIMPLEMENTED
+        StatusCode::FORBIDDEN => 7,           // PERMISSION_DENIED
+        StatusCode::REQUEST_TIMEOUT => 4,     // DEADLINE_EXCEEDED
+        StatusCode::BAD_GATEWAY => 14,        // UNAVAILABLE
+        _ => 2,                               // UNKNOWN
     }
 }
 
@@ -296,17 +334,41 @@ fn reply(grpc: bool, status: StatusCode, error: &str, description: &str) -> Resp
     response
 }
 
-/// Removes the hop-by-hop fields (RFC 9110 section 7.6.1): `Connection`, every field it
-/// names, and the ones that only ever concern one connection.
-fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
+/// The credential fields: the platform's `X-Auth-Token`, and `Authorization`, which the
+/// crate reads too.
+const CREDENTIALS: [HeaderName; 2] = [X_AUTH_TOKEN, header::AUTHORIZATION];
+
+/// Every method but CONNECT, which the edge refuses; for the `Allow` field of that refusal.
+const ALLOWED_METHODS: &str = "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE";
+
+fn remove_credentials(fields: &mut HeaderMap) {
+    for name in CREDENTIALS {
+        fields.remove(name);
+    }
+}
+
+/// The field names a `Connection` header lists, as a proxy removes them.
+fn connection_options(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
+        .collect()
+}
+
+/// Whether `Connection` lists a credential field, which hop-by-hop removal would drop.
+fn names_a_credential(headers: &HeaderMap) -> bool {
+    connection_options(headers)
+        .iter()
+        .any(|name| CREDENTIALS.contains(name))
+}
+
+/// Removes the hop-by-hop fields (RFC 9110 section 7.6.1): `Connection`, every field it
+/// names, and the ones that only ever concern one connection.
+fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    for name in connection_options(headers) {
         headers.remove(name);
     }
     for name in [
