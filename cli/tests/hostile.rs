@@ -251,7 +251,10 @@ fn reachable_by_nobody(
     files: &[&std::path::Path],
 ) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
     use std::os::unix::fs::PermissionsExt as _;
-    let dir = std::env::temp_dir().join(format!("scw-jwt-hostile-{}", std::process::id()));
+    // One directory per call: each test removes its own when done.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("scw-jwt-hostile-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copies = files
@@ -604,4 +607,151 @@ fn the_edge_keeps_serving_when_its_output_is_closed() {
     assert!(process.try_wait().unwrap().is_none(), "the edge stopped");
     signal(process.id(), libc::SIGTERM);
     wait_exit(&mut process);
+}
+
+/// `cli/tests/hostile/listeners.c`, compiled with the machine's C compiler (the one the
+/// crypto backend builds with) into `dir`.
+fn compile_listeners(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile/listeners.c");
+    let binary = dir.join("listeners");
+    let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
+    let status = std::process::Command::new(cc)
+        .args(["-std=c11", "-Wall", "-O1", "-pthread", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success(), "compiling {}", source.display());
+    std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+    binary
+}
+
+/// The edge (run as `nobody` when the tests run as root) in front of `listeners MODE`.
+fn edge_in_front_of_listeners(
+    edge: &std::path::Path,
+    key: &std::path::Path,
+    listeners: &std::path::Path,
+    mode: &str,
+) -> (
+    std::process::Child,
+    std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    let mut command = std::process::Command::new(edge);
+    command
+        .args(["edge", "--port", "0", "--key"])
+        .arg(key)
+        .arg("--")
+        .arg(listeners)
+        .arg(mode);
+    unprivileged(&mut command);
+    support::with_output(command)
+}
+
+/// Runs `command` as `nobody` when the tests run as root.
+fn unprivileged(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt as _;
+    // SAFETY: `geteuid` has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // std drops root's supplementary groups with the uid.
+        command.uid(NOBODY).gid(NOBODY);
+    }
+}
+
+/// Held by each test that runs the listeners helper: a socket one test's service hides is
+/// unexplained to the other test's edge too (same user, opened after it started), which
+/// counts it, as it would for two edges of one developer.
+static ONE_WATCH_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The edge, its key and the listeners helper, where the user the edge runs as reaches them.
+fn listeners_setup() -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let edge = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
+    let (key, copies) = reachable_by_nobody(&[&edge]);
+    let listeners = compile_listeners(key.parent().unwrap());
+    (copies[0].clone(), key, listeners)
+}
+
+/// A socket beyond loopback opened after start goes around the edge, however the service
+/// hides it from `/proc`: held by a thread after the main thread exited, in a thread's own
+/// descriptor table, only inside a queued SCM_RIGHTS message, in a process that is not
+/// dumpable (its table is then root's, and the edge runs as an ordinary user here), or as
+/// UDP. A private edge stops the service and says where it listened.
+#[test]
+fn a_hidden_listener_beyond_loopback_is_caught() {
+    let _one = ONE_WATCH_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (edge, key, listeners) = listeners_setup();
+    for mode in [
+        "leader-exits",
+        "own-table",
+        "in-flight",
+        "not-dumpable",
+        "udp",
+    ] {
+        let (mut process, said) = edge_in_front_of_listeners(&edge, &key, &listeners, mode);
+        assert!(
+            says(&said, "late listener on ", 60),
+            "{mode}: {}",
+            said.lock().unwrap()
+        );
+        let status = wait_exit(&mut process);
+        let said = said.lock().unwrap().clone();
+        assert_eq!(status.code(), Some(3), "{mode}: {said}");
+        let late = said
+            .lines()
+            .find_map(|line| line.strip_prefix("late listener on "))
+            .unwrap()
+            .to_owned();
+        assert!(
+            said.contains(&format!(
+                "the service started listening on {late} beyond loopback"
+            )) && said.contains("it was stopped"),
+            "{mode}: {said}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(key.parent().unwrap());
+}
+
+/// The watch never stops an innocent service: a UDP socket connected to one server (as a DNS
+/// lookup's is) is no listener, and a socket of a process outside the service's tree, even of
+/// the same user, is not the service's.
+#[test]
+fn a_client_socket_or_another_process_s_listener_never_counts() {
+    let _one = ONE_WATCH_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (edge, key, listeners) = listeners_setup();
+    let (mut process, said) = edge_in_front_of_listeners(&edge, &key, &listeners, "udp-client");
+    assert!(
+        says(&said, "innocent socket on ", 60),
+        "{}",
+        said.lock().unwrap()
+    );
+    let mut outside = std::process::Command::new(&listeners);
+    outside.arg("outside");
+    unprivileged(&mut outside);
+    let (mut outside, outside_said) = support::with_output(outside);
+    assert!(
+        says(&outside_said, "innocent socket on ", 10),
+        "{}",
+        outside_said.lock().unwrap()
+    );
+    // The watch reads every second: three readings, and nothing said.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        process.try_wait().unwrap().is_none(),
+        "{}",
+        said.lock().unwrap()
+    );
+    assert!(
+        !said.lock().unwrap().contains("beyond loopback"),
+        "{}",
+        said.lock().unwrap()
+    );
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+    let _ = outside.kill();
+    let _ = outside.wait();
+    let _ = std::fs::remove_dir_all(key.parent().unwrap());
 }

@@ -207,18 +207,71 @@ pub(super) fn reap(service: libc::pid_t) {
     }
 }
 
-/// The addresses beyond loopback where any descendant of the edge listens (TCP), or `None`
-/// where that cannot be read (not Linux).
-pub(super) fn exposed_listeners() -> Option<Vec<SocketAddr>> {
-    let tables = ["/proc/net/tcp", "/proc/net/tcp6"].map(std::fs::read_to_string);
-    if tables.iter().all(Result::is_err) {
-        return None;
+/// A socket that anyone beyond loopback can reach: a listening TCP socket, or an unconnected
+/// UDP one (QUIC, HTTP/3, a debug port), on an address other than loopback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Exposed {
+    pub(super) address: SocketAddr,
+    pub(super) udp: bool,
+}
+
+impl std::fmt::Display for Exposed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // TCP goes without saying.
+        if self.udp {
+            write!(f, "{} (udp)", self.address)
+        } else {
+            write!(f, "{}", self.address)
+        }
     }
-    let processes = processes();
-    let sockets: HashSet<String> = below(edge(), &processes)
-        .into_iter()
+}
+
+/// Every socket of this network namespace that anyone beyond loopback can reach, or `None`
+/// where the kernel's tables cannot be read (not Linux).
+fn reachable_sockets() -> Option<Vec<(Exposed, super::process::Socket)>> {
+    use super::process::{TCP_LISTEN, UDP_UNCONNECTED, is_loopback, sockets_in};
+    let tables = [
+        ("/proc/net/tcp", TCP_LISTEN, false),
+        ("/proc/net/tcp6", TCP_LISTEN, false),
+        ("/proc/net/udp", UDP_UNCONNECTED, true),
+        ("/proc/net/udp6", UDP_UNCONNECTED, true),
+    ];
+    let mut readable = false;
+    let mut found = Vec::new();
+    for (path, state, udp) in tables {
+        let Ok(table) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        readable = true;
+        found.extend(
+            sockets_in(&table, state)
+                .into_iter()
+                .filter(|socket| !is_loopback(socket.address.ip()))
+                .map(|socket| {
+                    let exposed = Exposed {
+                        address: socket.address,
+                        udp,
+                    };
+                    (exposed, socket)
+                }),
+        );
+    }
+    readable.then_some(found)
+}
+
+/// The inodes of the sockets open in `pids`, read from every thread's descriptor table (a
+/// thread may hold a table of its own, `unshare(CLONE_FILES)`, and the main thread may have
+/// exited while the others hold the sockets). A table that cannot be read adds nothing.
+fn socket_inodes(pids: impl IntoIterator<Item = libc::pid_t>) -> HashSet<String> {
+    pids.into_iter()
         .flat_map(|pid| {
-            std::fs::read_dir(format!("/proc/{pid}/fd"))
+            std::fs::read_dir(format!("/proc/{pid}/task"))
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(Result::ok)
+        .flat_map(|thread| {
+            std::fs::read_dir(thread.path().join("fd"))
                 .into_iter()
                 .flatten()
         })
@@ -227,19 +280,70 @@ pub(super) fn exposed_listeners() -> Option<Vec<SocketAddr>> {
             let inode = link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?;
             Some(inode.to_owned())
         })
-        .collect();
-    let mut exposed: Vec<SocketAddr> = tables
-        .iter()
-        .flatten()
-        .flat_map(|table| super::process::listening_sockets(table))
-        .filter(|(address, inode)| {
-            sockets.contains(inode) && !super::process::is_loopback(address.ip())
-        })
-        .map(|(address, _)| address)
-        .collect();
-    exposed.sort();
-    exposed.dedup();
-    Some(exposed)
+        .collect()
+}
+
+/// Where the service can be reached without the edge, however its listener hides.
+///
+/// A socket counts when a descriptor table of the service's tree holds it. That misses a
+/// socket no readable table holds: one that lives only in a queued `SCM_RIGHTS` message, or
+/// one of a process that made itself not dumpable (its table is then root's). So a socket
+/// that no readable table explains also counts, when this user made it after the service
+/// started. Sockets of other processes, and of other users, never count.
+pub(super) struct Watch {
+    /// The reachable sockets that existed before the service started.
+    before: HashSet<String>,
+    /// The edge's user, which the service runs as.
+    uid: u32,
+}
+
+impl Watch {
+    /// Notes the sockets that exist now. Call it before the service starts.
+    pub(super) fn start() -> Self {
+        let before = reachable_sockets()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, socket)| socket.inode)
+            .collect();
+        // SAFETY: `geteuid` has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        Self { before, uid }
+    }
+
+    /// The sockets beyond loopback the service can be reached on, or `None` where that cannot
+    /// be read (not Linux).
+    pub(super) fn exposed(&self) -> Option<Vec<Exposed>> {
+        let sockets = reachable_sockets()?;
+        if sockets.is_empty() {
+            return Some(Vec::new());
+        }
+        let processes = processes();
+        let tree: HashSet<libc::pid_t> = below(edge(), &processes).into_iter().collect();
+        let in_tree = socket_inodes(tree.iter().copied());
+        let mut exposed = Vec::new();
+        let mut unexplained = Vec::new();
+        for (reachable, socket) in sockets {
+            if in_tree.contains(&socket.inode) {
+                exposed.push(reachable);
+            } else if socket.uid == self.uid && !self.before.contains(&socket.inode) {
+                unexplained.push((reachable, socket.inode));
+            }
+        }
+        if !unexplained.is_empty() {
+            // Read only when needed: every other process's tables, the edge's own included.
+            let outside =
+                socket_inodes(processes.keys().copied().filter(|pid| !tree.contains(pid)));
+            exposed.extend(
+                unexplained
+                    .into_iter()
+                    .filter(|(_, inode)| !outside.contains(inode))
+                    .map(|(reachable, _)| reachable),
+            );
+        }
+        exposed.sort();
+        exposed.dedup();
+        Some(exposed)
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]

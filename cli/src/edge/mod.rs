@@ -32,7 +32,6 @@ mod proxy;
 mod secrets;
 
 use std::ffi::OsString;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -239,6 +238,8 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     // Whatever the service starts, however it detaches, stays below the edge (Linux).
     descendants::become_subreaper()
         .map_err(|e| Failure::Runtime(format!("cannot supervise the service: {e}")))?;
+    // Before the service starts, so that what it opens later is told from what was there.
+    let listeners = descendants::Watch::start();
     let upstream = process::free_loopback_port()?;
     let mut service = process::Service::start(&options, upstream)?;
     outln!(
@@ -312,7 +313,7 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     // second port, `[::]`, the same port with SO_REUSEPORT) goes around the edge as surely as
     // one opened at start.
     let mut watch = tokio::time::interval(WATCH_EVERY);
-    let mut warned: Vec<SocketAddr> = Vec::new();
+    let mut warned: Vec<descendants::Exposed> = Vec::new();
     loop {
         tokio::select! {
             status = service.wait() => return process::exited(status, "; stopping"),
@@ -326,8 +327,8 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
             },
             _ = watch.tick() => {
                 descendants::reap(service.pid());
-                let exposed = descendants::exposed_listeners().unwrap_or_default();
-                let new: Vec<SocketAddr> =
+                let exposed = listeners.exposed().unwrap_or_default();
+                let new: Vec<descendants::Exposed> =
                     exposed.into_iter().filter(|a| !warned.contains(a)).collect();
                 if new.is_empty() {
                     continue;

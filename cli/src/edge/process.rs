@@ -298,24 +298,51 @@ fn listening_addresses(table: &str, port: u16) -> Vec<IpAddr> {
         .collect()
 }
 
-/// Every listening socket of one `/proc/net/tcp{,6}` table, with its inode: lines of
-/// `sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...`, addresses
-/// as hexadecimal words in the kernel's byte order, `st` `0A` for LISTEN.
+/// Every listening socket of one `/proc/net/tcp{,6}` table, with its inode.
 pub(super) fn listening_sockets(table: &str) -> Vec<(SocketAddr, String)> {
+    sockets_in(table, TCP_LISTEN)
+        .into_iter()
+        .map(|socket| (socket.address, socket.inode))
+        .collect()
+}
+
+/// `st` of a listening TCP socket in `/proc/net/tcp{,6}`.
+pub(super) const TCP_LISTEN: &str = "0A";
+/// `st` of an unconnected UDP socket in `/proc/net/udp{,6}`: it takes datagrams from anyone.
+pub(super) const UDP_UNCONNECTED: &str = "07";
+
+/// A socket as the kernel's socket tables list it.
+pub(super) struct Socket {
+    pub(super) address: SocketAddr,
+    pub(super) inode: String,
+    /// The user that made it.
+    pub(super) uid: u32,
+}
+
+/// The sockets of one `/proc/net/{tcp,udp}{,6}` table in `state`: lines of
+/// `sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ...`, addresses
+/// as hexadecimal words in the kernel's byte order.
+pub(super) fn sockets_in(table: &str, state: &str) -> Vec<Socket> {
     table
         .lines()
         .skip(1)
         .filter_map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let (local, state) = (*fields.get(1)?, *fields.get(3)?);
-            let (address, port) = local.split_once(':')?;
+            if *fields.get(3)? != state {
+                return None;
+            }
+            let (address, port) = fields.get(1)?.split_once(':')?;
             let port = u16::from_str_radix(port, 16).ok()?;
-            let inode = fields
-                .get(9)
-                .map_or_else(String::new, |inode| (*inode).to_owned());
-            (state == "0A")
-                .then(|| Some((SocketAddr::new(parse_address(address)?, port), inode)))
-                .flatten()
+            Some(Socket {
+                address: SocketAddr::new(parse_address(address)?, port),
+                inode: fields
+                    .get(9)
+                    .map_or_else(String::new, |inode| (*inode).to_owned()),
+                uid: fields
+                    .get(7)
+                    .and_then(|uid| uid.parse().ok())
+                    .unwrap_or(u32::MAX),
+            })
         })
         .collect()
 }
@@ -344,7 +371,7 @@ pub(super) fn list(addresses: &[IpAddr]) -> String {
 }
 
 /// `0.0.0.0:8081 and [::]:8082`.
-pub(super) fn list_sockets(sockets: &[SocketAddr]) -> String {
+pub(super) fn list_sockets(sockets: &[impl ToString]) -> String {
     in_english(sockets.iter().map(ToString::to_string).collect())
 }
 
