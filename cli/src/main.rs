@@ -150,6 +150,12 @@ pub(crate) enum Failure {
 }
 
 fn main() -> ExitCode {
+    // This binary started by `scw-jwt edge --isolate-network` inside the service's network
+    // namespace, to connect to it there.
+    #[cfg(target_os = "linux")]
+    if let Some(value) = std::env::var_os(edge::CONNECTOR_VARIABLE) {
+        return edge::run_connector(&value.to_string_lossy());
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

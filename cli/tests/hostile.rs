@@ -745,7 +745,7 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
         said.lock().unwrap()
     );
     assert!(
-        !said.lock().unwrap().contains("beyond loopback"),
+        !said.lock().unwrap().contains("started listening on"),
         "{}",
         said.lock().unwrap()
     );
@@ -753,5 +753,96 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
     wait_exit(&mut process);
     let _ = outside.kill();
     let _ = outside.wait();
+    let _ = std::fs::remove_dir_all(key.parent().unwrap());
+}
+
+/// With `--isolate-network` the service has a network namespace of its own, loopback only: a
+/// listener it opens on `0.0.0.0` is out of reach of this machine's network, so the edge lets
+/// it be, and still reaches the service itself. Run as the user a developer is (`nobody` under
+/// root). Where the machine keeps user namespaces from ordinary users, the mode cannot run,
+/// and the test says so and stops.
+#[test]
+fn isolate_network_puts_every_listener_out_of_reach() {
+    let _one = ONE_WATCH_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let edge = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
+    let me = std::env::current_exe().unwrap();
+    let (key, copies) = reachable_by_nobody(&[&edge, &me]);
+    let listeners = compile_listeners(key.parent().unwrap());
+    let start = |service: &[&std::ffi::OsStr]| {
+        let mut command = std::process::Command::new(&copies[0]);
+        command
+            .args(["edge", "--port", "0", "--isolate-network", "--key"])
+            .arg(&key)
+            .arg("--")
+            .args(service)
+            .env("SCW_JWT_TEST_RECORDER", "1");
+        unprivileged(&mut command);
+        support::with_output(command)
+    };
+
+    // A listener beyond loopback, in the namespace: the edge goes on, and no one reaches it.
+    let (mut process, said) = start(&[listeners.as_os_str(), "own-table".as_ref()]);
+    if !says(&said, "late listener on ", 60) {
+        let said = said.lock().unwrap().clone();
+        assert!(said.contains("needs user namespaces"), "{said}");
+        eprintln!("skipped: this machine keeps user namespaces from ordinary users: {said}");
+        let _ = std::fs::remove_dir_all(key.parent().unwrap());
+        return;
+    }
+    let late: std::net::SocketAddr = said
+        .lock()
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("late listener on "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        said.lock()
+            .unwrap()
+            .contains("the service has a network namespace of its own, loopback only"),
+        "{}",
+        said.lock().unwrap()
+    );
+    let refused = std::net::TcpStream::connect(("127.0.0.1", late.port()));
+    assert!(
+        refused.is_err(),
+        "the listener in the namespace was reached from outside"
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        process.try_wait().unwrap().is_none(),
+        "{}",
+        said.lock().unwrap()
+    );
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+
+    // The service itself is reached through the edge, over HTTP/1.1 and over HTTP/2.
+    let service = [
+        copies[1].as_os_str(),
+        "recording_service".as_ref(),
+        "--exact".as_ref(),
+    ];
+    let (mut process, said) = start(&service);
+    let front = front(&said);
+    let response = tests::blocking::send(front, "GET", "/", &[("X-Auth-Token", &token())], "");
+    assert_eq!(response.status, 200, "{response:?}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut client = tests::h2::connect(front).await;
+        let (answer, _) = tests::h2::call(
+            &mut client,
+            "/pkg.Service/Method",
+            &[("x-auth-token", &token())],
+            tests::h2::Send::Message(b""),
+        )
+        .await;
+        assert_eq!(answer.status.as_deref(), Some("0"), "{answer:?}");
+    });
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
     let _ = std::fs::remove_dir_all(key.parent().unwrap());
 }

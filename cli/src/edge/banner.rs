@@ -47,7 +47,10 @@ pub(super) fn banner(
     );
     outln!("  {}", super::descendants::TEARDOWN);
     match exposure {
-        Exposure::LoopbackOnly => outln!("  the service listens on loopback only"),
+        Exposure::LoopbackOnly => outln!(
+            "  the service listens on loopback only; a listener it opens beyond loopback \
+             (TCP or UDP) is watched for every second (--isolate-network to rule it out)"
+        ),
         Exposure::Beyond(addresses) => {
             outln!();
             outln!(
@@ -56,6 +59,10 @@ pub(super) fn banner(
                 process::list(addresses)
             );
         }
+        Exposure::Isolated => outln!(
+            "  the service has a network namespace of its own, loopback only: nothing beyond \
+             loopback reaches it, and it reaches nothing outside (--isolate-network)"
+        ),
         Exposure::Unknown => outln!(
             "  where the service listens could not be checked; make sure it is loopback only"
         ),

@@ -27,6 +27,10 @@
 
 mod banner;
 mod descendants;
+#[cfg(target_os = "linux")]
+mod netns;
+#[cfg(target_os = "linux")]
+pub(crate) use netns::{CONNECTOR_VARIABLE, run_connector};
 mod process;
 mod proxy;
 mod secrets;
@@ -113,6 +117,12 @@ pub(crate) struct Args {
     /// version it came in: HTTP/1.1, or HTTP/2 (h2c) for a gRPC client.
     #[arg(long)]
     pub(crate) h2c: bool,
+    /// Run the service in a network namespace of its own whose only interface is loopback
+    /// (Linux): nothing beyond this machine can reach it, however it listens. It reaches
+    /// nothing outside either (no database, no DNS, no crates for `cargo run`), and needs
+    /// user namespaces, which some distributions keep from ordinary users.
+    #[arg(long)]
+    pub(crate) isolate_network: bool,
     /// The command that starts the service, after `--`; it must listen on $PORT.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub(crate) command: Vec<OsString>,
@@ -243,15 +253,27 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
     let upstream = process::free_loopback_port()?;
     let mut service = process::Service::start(&options, upstream)?;
     outln!(
-        "scw-jwt edge: started {} (pid {}), waiting for it to listen on {upstream}",
+        "scw-jwt edge: started {} (pid {}), waiting for it to listen on {upstream}{}",
         process::describe(&options.args.command),
         service.pid(),
+        if options.args.isolate_network {
+            " in its network namespace"
+        } else {
+            ""
+        },
     );
+    let way_in = match way_in(&options, &service, upstream) {
+        Ok(way_in) => way_in,
+        Err(failure) => {
+            let _ = service.stop(libc::SIGTERM, &mut signals).await;
+            return Err(failure);
+        }
+    };
 
     tokio::select! {
         status = service.wait() => return process::exited(status, " before it listened"),
         signal = signals.next() => return Ok(service.stop(signal, &mut signals).await),
-        ready = process::listening(upstream) => {
+        ready = process::listening(&way_in) => {
             if !ready {
                 let _ = service.stop(libc::SIGTERM, &mut signals).await;
                 return Err(Failure::Runtime(format!(
@@ -262,7 +284,11 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         }
     }
 
-    let exposure = process::exposure(upstream.port());
+    let exposure = if options.args.isolate_network {
+        Exposure::Isolated
+    } else {
+        process::exposure(upstream.port())
+    };
     if let Exposure::Beyond(addresses) = &exposure
         && options.args.privacy == Privacy::Private
         && !options.args.allow_exposed_service
@@ -302,12 +328,12 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
         iam_keys: options.iam_keys,
         upstream,
         client: hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build_http(),
+            .build(way_in.clone()),
         h2c_client: hyper_util::client::legacy::Client::builder(
             hyper_util::rt::TokioExecutor::new(),
         )
         .http2_only(true)
-        .build_http(),
+        .build(way_in),
     });
     // Where the service listens is checked again every second: a listener it opens later (a
     // second port, `[::]`, the same port with SO_REUSEPORT) goes around the edge as surely as
@@ -327,6 +353,10 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
             },
             _ = watch.tick() => {
                 descendants::reap(service.pid());
+                // In a namespace of its own, nothing beyond loopback reaches the service.
+                if edge.args.isolate_network {
+                    continue;
+                }
                 let exposed = listeners.exposed().unwrap_or_default();
                 let new: Vec<descendants::Exposed> =
                     exposed.into_iter().filter(|a| !warned.contains(a)).collect();
@@ -350,6 +380,25 @@ async fn serve(mut options: Options) -> Result<ExitCode, Failure> {
                 warned.extend(new);
             }
         }
+    }
+}
+
+/// How the edge reaches the service: on loopback, or with `--isolate-network` through a door
+/// into its network namespace.
+fn way_in(
+    options: &Options,
+    service: &process::Service,
+    upstream: std::net::SocketAddr,
+) -> Result<proxy::Upstream, Failure> {
+    if !options.args.isolate_network {
+        return Ok(proxy::Upstream::Loopback(upstream));
+    }
+    #[cfg(target_os = "linux")]
+    return netns::Door::open(service.pid(), upstream.port()).map(proxy::Upstream::Namespace);
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = service;
+        Err(Failure::Usage("--isolate-network needs Linux".to_owned()))
     }
 }
 

@@ -23,7 +23,6 @@ use std::process::{ExitCode, ExitStatus};
 use std::time::Duration;
 
 use scw_private::env;
-use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -97,9 +96,19 @@ impl Service {
             .process_group(0)
             .kill_on_drop(true);
         die_with_the_edge(&mut command);
+        if options.args.isolate_network {
+            isolate(&mut command);
+        }
         let child = command.spawn().map_err(|e| {
+            // A failure in `isolate` reaches here as an error number alone.
+            let hint = if options.args.isolate_network {
+                " (--isolate-network needs user namespaces, which some machines keep from \
+                 ordinary users)"
+            } else {
+                ""
+            };
             Failure::Runtime(format!(
-                "cannot start {}: {e}",
+                "cannot start {}: {e}{hint}",
                 describe(&options.args.command)
             ))
         })?;
@@ -196,6 +205,21 @@ fn die_with_the_edge(command: &mut Command) {
 #[cfg(not(target_os = "linux"))]
 fn die_with_the_edge(_: &mut Command) {}
 
+/// Off Linux there are no network namespaces: the edge stops the service and refuses the flag
+/// once it has started (`way_in`).
+#[cfg(not(target_os = "linux"))]
+fn isolate(_: &mut Command) {}
+
+/// The service in network namespaces of its own, loopback up (`--isolate-network`).
+#[cfg(target_os = "linux")]
+fn isolate(command: &mut Command) {
+    let isolation = super::netns::Isolation::new();
+    // SAFETY: `enter` makes only async-signal-safe calls, on data prepared before the fork.
+    unsafe {
+        command.pre_exec(move || isolation.enter());
+    }
+}
+
 /// The edge's end when its service exited by itself: says so, and passes its code on.
 pub(super) fn exited(
     status: std::io::Result<ExitStatus>,
@@ -216,11 +240,11 @@ fn exit_code(status: ExitStatus) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-/// Whether something listens on `addr` within [`STARTUP_TIMEOUT`].
-pub(super) async fn listening(addr: SocketAddr) -> bool {
+/// Whether the service listens within [`STARTUP_TIMEOUT`].
+pub(super) async fn listening(upstream: &super::proxy::Upstream) -> bool {
     let deadline = tokio::time::Instant::now() + STARTUP_TIMEOUT;
     while tokio::time::Instant::now() < deadline {
-        if TcpStream::connect(addr).await.is_ok() {
+        if upstream.connect().await.is_ok() {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -252,6 +276,9 @@ pub(super) enum Exposure {
     Beyond(Vec<IpAddr>),
     /// Not known (not Linux, or the sockets could not be read).
     Unknown,
+    /// In a network namespace of its own whose only interface is loopback
+    /// (`--isolate-network`): nothing beyond loopback reaches it.
+    Isolated,
 }
 
 /// Where something listens on TCP `port`, from the kernel's socket tables (Linux).

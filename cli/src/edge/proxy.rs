@@ -11,7 +11,6 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode, Uri, Version};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use scw_private::{Policy, Verifier};
 use tokio::net::TcpStream;
@@ -19,6 +18,51 @@ use tokio::net::TcpStream;
 use super::{Args, ForwardToken, Privacy};
 
 type Body = BoxBody<Bytes, hyper::Error>;
+
+/// How the edge reaches the service: on loopback, or through the door into the network
+/// namespace of its own that `--isolate-network` gives it.
+#[derive(Clone)]
+pub(super) enum Upstream {
+    Loopback(SocketAddr),
+    #[cfg(target_os = "linux")]
+    Namespace(super::netns::Door),
+}
+
+impl Upstream {
+    pub(super) async fn connect(&self) -> std::io::Result<TcpStream> {
+        match self {
+            Self::Loopback(address) => {
+                let stream = TcpStream::connect(address).await?;
+                // Small HTTP/2 frames go out at once, not after a delayed acknowledgement.
+                stream.set_nodelay(true)?;
+                Ok(stream)
+            }
+            #[cfg(target_os = "linux")]
+            Self::Namespace(door) => door.connect().await,
+        }
+    }
+}
+
+impl tower_service::Service<Uri> for Upstream {
+    type Response = TokioIo<TcpStream>;
+    type Error = std::io::Error;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<Self::Response>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    /// Every request goes to the service, whatever its URI says.
+    fn call(&mut self, _: Uri) -> Self::Future {
+        let upstream = self.clone();
+        Box::pin(async move { upstream.connect().await.map(TokioIo::new) })
+    }
+}
 
 /// The edge's state, shared by every connection.
 pub(super) struct Edge {
@@ -28,9 +72,9 @@ pub(super) struct Edge {
     pub(super) verifier: Verifier,
     pub(super) upstream: SocketAddr,
     /// HTTP/1.1 to the service.
-    pub(super) client: Client<HttpConnector, TimedBody<Incoming>>,
+    pub(super) client: Client<Upstream, TimedBody<Incoming>>,
     /// HTTP/2 cleartext to the service: for HTTP/2 calls, or every call with `--h2c`.
-    pub(super) h2c_client: Client<HttpConnector, TimedBody<Incoming>>,
+    pub(super) h2c_client: Client<Upstream, TimedBody<Incoming>>,
 }
 
 /// A request body on its way to the service: it fails when no frame arrives within its time
