@@ -22,8 +22,11 @@
 //! the edge exits with its exit code, and the service never outlives the edge (see
 //! [`process`] for what holds where).
 //!
-//! One file per concern: [`process`] supervises the service, [`proxy`] is the reverse proxy
-//! and the admission rule, [`banner`] says what runs where.
+//! One file per concern: [`process`] supervises the service, [`descendants`] ends and watches
+//! everything it starts, [`secrets`] keeps the edge's secrets from it, `netns` gives it a
+//! network namespace of its own (`--isolate-network`, Linux), [`proxy`] is the reverse proxy
+//! and the admission rule, [`banner`] says what runs where. docs/local-development.md states
+//! each guarantee and its limits.
 
 mod banner;
 mod descendants;
