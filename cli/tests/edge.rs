@@ -997,25 +997,7 @@ fn a_listener_opened_after_start_is_caught() {
     for mode in ["second-port", "v6-only", "reuse-port"] {
         let env = [("SCW_JWT_TEST_SERVICE", mode)];
         let (mut process, said) = edge_with_output(&[], &service, &env);
-        assert!(
-            says(&said, "scw-jwt edge listening on", 60),
-            "{mode}: {}",
-            said.lock().unwrap()
-        );
-        let status = wait_exit(&mut process);
-        let said = said.lock().unwrap().clone();
-        assert_eq!(status.code(), Some(3), "{mode}: {said}");
-        let late = said
-            .lines()
-            .find_map(|line| line.strip_prefix("late listener on "))
-            .unwrap_or_else(|| panic!("{mode}: {said}"))
-            .to_owned();
-        assert!(
-            said.contains(&format!(
-                "the service started listening on {late} beyond loopback"
-            )) && said.contains("it was stopped"),
-            "{mode}: {said}"
-        );
+        support::assert_stopped_for_the_late_listener(&mut process, &said, mode);
 
         for flags in [&["--privacy", "public"][..], &["--allow-exposed-service"]] {
             let (mut process, said) = edge_with_output(flags, &service, &env);

@@ -690,25 +690,7 @@ fn a_hidden_listener_beyond_loopback_is_caught() {
         "udp",
     ] {
         let (mut process, said) = edge_in_front_of_listeners(&edge, &key, &listeners, mode);
-        assert!(
-            says(&said, "late listener on ", 60),
-            "{mode}: {}",
-            said.lock().unwrap()
-        );
-        let status = wait_exit(&mut process);
-        let said = said.lock().unwrap().clone();
-        assert_eq!(status.code(), Some(3), "{mode}: {said}");
-        let late = said
-            .lines()
-            .find_map(|line| line.strip_prefix("late listener on "))
-            .unwrap()
-            .to_owned();
-        assert!(
-            said.contains(&format!(
-                "the service started listening on {late} beyond loopback"
-            )) && said.contains("it was stopped"),
-            "{mode}: {said}"
-        );
+        support::assert_stopped_for_the_late_listener(&mut process, &said, mode);
     }
     let _ = std::fs::remove_dir_all(key.parent().unwrap());
 }

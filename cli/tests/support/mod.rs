@@ -105,3 +105,31 @@ pub fn says(said: &Mutex<String>, needle: &str, seconds: u64) -> bool {
     }
     false
 }
+
+/// Waits for a private edge to stop its service over the listener it printed as `late
+/// listener on <address>` (exit 3), and checks that the edge named that address.
+pub fn assert_stopped_for_the_late_listener(
+    process: &mut Child,
+    said: &Mutex<String>,
+    context: &str,
+) {
+    assert!(
+        says(said, "late listener on ", 60),
+        "{context}: {}",
+        said.lock().unwrap()
+    );
+    let status = wait_exit(process);
+    let said = said.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(3), "{context}: {said}");
+    let late = said
+        .lines()
+        .find_map(|line| line.strip_prefix("late listener on "))
+        .unwrap_or_else(|| panic!("{context}: {said}"))
+        .to_owned();
+    assert!(
+        said.contains(&format!(
+            "the service started listening on {late} beyond loopback"
+        )) && said.contains("it was stopped"),
+        "{context}: {said}"
+    );
+}
