@@ -155,6 +155,17 @@
 //! every misconfiguration and every hint; `scw_private=debug` shows every refusal with its
 //! reason.
 //!
+//! A refusal's event also says where it happened, so it can be matched with the platform's
+//! logs and with the handler that refused:
+//! - `route`: the router's template where the framework gives one (axum's `MatchedPath`,
+//!   actix-web's resource pattern: `/users/{id}`, without the ids), else the path without its
+//!   query (the tower layer); a gRPC call's `/package.Service/Method` behind
+//!   `tonic_0_14::protect`. The interceptor and [`Verifier::authorize`] see no route and log
+//!   none. Read only for a refused request.
+//! - `request_id`: the request's `X-Request-ID`, which the platform's edge sets, when it is at
+//!   most 64 visible ASCII characters (on a public container or a local run the client sets
+//!   it: anything else is left out). It is a log field only, never part of an answer.
+//!
 //! # Guides
 //!
 //! - [`guide::iam_era`]: what `platform_iam` trusts, and what `SCW_PUBLIC` means.

@@ -59,16 +59,25 @@ where
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match verifier(req).authorize(req.headers(), &P::POLICY) {
-            Ok(access) => {
-                req.extensions_mut().insert(Found::Allowed(access));
-                Ok(Guard::new())
-            }
-            Err(rejection) => {
-                req.extensions_mut().insert(Found::Refused);
-                Err(error(RenderRejection::<P>::render(Refusal(rejection))))
-            }
-        })
+        // The resource's pattern (`/users/{id}`), else the path without its query.
+        let route = || {
+            Some(
+                req.match_pattern()
+                    .map_or_else(|| req.path().into(), Into::into),
+            )
+        };
+        ready(
+            match verifier(req).authorize_on(req.headers(), &P::POLICY, route) {
+                Ok(access) => {
+                    req.extensions_mut().insert(Found::Allowed(access));
+                    Ok(Guard::new())
+                }
+                Err(rejection) => {
+                    req.extensions_mut().insert(Found::Refused);
+                    Err(error(RenderRejection::<P>::render(Refusal(rejection))))
+                }
+            },
+        )
     }
 }
 

@@ -35,7 +35,8 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match verifier(parts).authorize(&parts.headers, &P::POLICY) {
+        let route = || Some(matched_route(&parts.extensions, &parts.uri));
+        match verifier(parts).authorize_on(&parts.headers, &P::POLICY, route) {
             Ok(access) => {
                 parts.extensions.insert(Found::Allowed(access));
                 Ok(Guard::new())
@@ -63,12 +64,26 @@ where
     Refusal: RenderRejection<P>,
 {
     let verifier = request_verifier(request.extensions());
-    match verifier.authorize(request.headers(), &P::POLICY) {
+    let route = || Some(matched_route(request.extensions(), request.uri()));
+    match verifier.authorize_on(request.headers(), &P::POLICY, route) {
         Ok(access) => {
             handoff::hand_over(request.extensions_mut(), access);
             Ok(request)
         }
         Err(rejection) => Err(render(RenderRejection::<P>::render(Refusal(rejection)))),
+    }
+}
+
+/// The route of a refused request, for its event: the router's template (`/users/{id}`,
+/// which says which handler refused without the ids in the path), else the path without its
+/// query.
+fn matched_route<'a>(
+    extensions: &'a http::Extensions,
+    uri: &'a http::Uri,
+) -> std::borrow::Cow<'a, str> {
+    match extensions.get::<axum::extract::MatchedPath>() {
+        Some(matched) => matched.as_str().into(),
+        None => uri.path().into(),
     }
 }
 

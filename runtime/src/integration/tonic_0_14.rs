@@ -161,7 +161,7 @@ impl<T> MethodRequest for Request<T> {
             // Checked for another method, or not at all.
             _ => {
                 let rejection = Rejection::misconfigured(ConfigError::UncheckedMethod { method });
-                log::refused(&rejection, false);
+                log::refused(&rejection, false, log::Context::default());
                 Err(rejection.into())
             }
         }

@@ -73,16 +73,66 @@ impl Loud {
     }
 }
 
+/// Where a refused request was going and how the platform names it, for the refusal's event:
+/// read only when a request is refused, so an accepted one pays nothing for it.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Context<'a> {
+    /// The route, as the form knows it: a framework's matched template, else the path without
+    /// its query; a gRPC call's `/package.Service/Method`.
+    pub(crate) route: Option<&'a str>,
+    /// The request's `X-Request-ID`, when it is short visible ASCII ([`request_id`]).
+    pub(crate) request_id: Option<&'a str>,
+}
+
+/// The longest `X-Request-ID` logged. The platform's are UUIDs (36 characters); on a public
+/// container or a local run the client sets it, so anything longer is not logged at all.
+const REQUEST_ID_MAX: usize = 64;
+
+/// The request's `X-Request-ID`, if it is at most [`REQUEST_ID_MAX`] visible ASCII characters
+/// (no space, no control character): what the platform sends, and nothing a client could
+/// use to forge a log line or flood the log.
+pub(crate) fn request_id<H: crate::RequestHeaders + ?Sized>(headers: &H) -> Option<&str> {
+    let name = http::HeaderName::from_static("x-request-id");
+    let mut values = headers.header_values(&name);
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    let visible = !value.is_empty()
+        && value.len() <= REQUEST_ID_MAX
+        && value.iter().all(|byte| byte.is_ascii_graphic());
+    // Visible ASCII is UTF-8.
+    visible.then(|| std::str::from_utf8(value).ok()).flatten()
+}
+
+/// One refusal event at a literal level, with the context's fields where it has them.
+#[cfg(feature = "tracing")]
+macro_rules! refusal_event {
+    ($level:expr, $context:expr, $($rest:tt)*) => {
+        match ($context.route, $context.request_id) {
+            (Some(route), Some(request_id)) => {
+                tracing::event!(target: "scw_private", $level, route, request_id, $($rest)*)
+            }
+            (Some(route), None) => tracing::event!(target: "scw_private", $level, route, $($rest)*),
+            (None, Some(request_id)) => {
+                tracing::event!(target: "scw_private", $level, request_id, $($rest)*)
+            }
+            (None, None) => tracing::event!(target: "scw_private", $level, $($rest)*),
+        }
+    };
+}
+
 /// A refusal; `private` when the platform says the container is private (`SCW_PUBLIC=false`),
 /// where a request without a token may mean the edge did not forward it.
 #[cfg(feature = "tracing")]
-pub(crate) fn refused(rejection: &Rejection, private: bool) {
+pub(crate) fn refused(rejection: &Rejection, private: bool, context: Context<'_>) {
     static LOUD: Loud = Loud::new();
-    refused_with(rejection, private, &LOUD);
+    refused_with(rejection, private, context, &LOUD);
 }
 
 #[cfg(feature = "tracing")]
-fn refused_with(rejection: &Rejection, private: bool, loud: &Loud) {
+fn refused_with(rejection: &Rejection, private: bool, context: Context<'_>, loud: &Loud) {
+    use tracing::Level;
+
     use std::time::{SystemTime, UNIX_EPOCH};
 
     use crate::verification::rejection::RejectionKind;
@@ -99,9 +149,23 @@ fn refused_with(rejection: &Rejection, private: bool, loud: &Loud) {
         const HINT: &str = "if the platform's edge authenticates this container's calls, \
                             protect the route with `platform_iam`";
         if loud.iam_key_hint.due(now()) {
-            tracing::warn!(target: "scw_private", class, reason, hint = HINT, "request refused");
+            refusal_event!(
+                Level::WARN,
+                context,
+                class,
+                reason,
+                hint = HINT,
+                "request refused"
+            );
         } else {
-            tracing::debug!(target: "scw_private", class, reason, hint = HINT, "request refused");
+            refusal_event!(
+                Level::DEBUG,
+                context,
+                class,
+                reason,
+                hint = HINT,
+                "request refused"
+            );
         }
         return;
     }
@@ -112,14 +176,28 @@ fn refused_with(rejection: &Rejection, private: bool, loud: &Loud) {
                             call with a credential it may not forward; if callers do send one, \
                             protect the route with `platform_iam`";
         if loud.stripped_token_hint.due(now()) {
-            tracing::warn!(target: "scw_private", class, reason, hint = HINT, "request refused");
+            refusal_event!(
+                Level::WARN,
+                context,
+                class,
+                reason,
+                hint = HINT,
+                "request refused"
+            );
         } else {
-            tracing::debug!(target: "scw_private", class, reason, hint = HINT, "request refused");
+            refusal_event!(
+                Level::DEBUG,
+                context,
+                class,
+                reason,
+                hint = HINT,
+                "request refused"
+            );
         }
         return;
     }
     if rejection.kind() != RejectionKind::Misconfigured {
-        tracing::debug!(target: "scw_private", class, reason, "request refused");
+        refusal_event!(Level::DEBUG, context, class, reason, "request refused");
         return;
     }
     let cause = rejection
@@ -127,14 +205,14 @@ fn refused_with(rejection: &Rejection, private: bool, loud: &Loud) {
         .map(ToString::to_string)
         .unwrap_or_default();
     if loud.misconfigured.due(now()) {
-        tracing::error!(target: "scw_private", class, %cause, "request refused: the server is misconfigured");
+        refusal_event!(Level::ERROR, context, class, %cause, "request refused: the server is misconfigured");
     } else {
-        tracing::debug!(target: "scw_private", class, %cause, "request refused: the server is misconfigured");
+        refusal_event!(Level::DEBUG, context, class, %cause, "request refused: the server is misconfigured");
     }
 }
 
 #[cfg(not(feature = "tracing"))]
-pub(crate) fn refused(_: &Rejection, _: bool) {}
+pub(crate) fn refused(_: &Rejection, _: bool, _: Context<'_>) {}
 
 /// Reports once, when the environment is first read, a key that will make every protected
 /// request fail.
@@ -181,6 +259,96 @@ mod tests {
 
     use super::*;
     use crate::{Policy, Verifier};
+
+    #[test]
+    fn only_one_short_visible_request_id_is_kept() {
+        let with = |values: &[&[u8]]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(
+                    "x-request-id",
+                    http::HeaderValue::from_bytes(value).unwrap(),
+                );
+            }
+            headers
+        };
+        let uuid = "6f1c2b7e-1d4a-4c55-9a8b-0e3f5d7c9a21";
+        assert_eq!(request_id(&with(&[uuid.as_bytes()])), Some(uuid));
+        let longest = "a".repeat(REQUEST_ID_MAX);
+        assert_eq!(
+            request_id(&with(&[longest.as_bytes()])),
+            Some(longest.as_str())
+        );
+        let too_long = "a".repeat(REQUEST_ID_MAX + 1);
+        assert_eq!(request_id(&with(&[too_long.as_bytes()])), None);
+        // What `http` lets through that is not visible ASCII: a space, a tab, obs-text.
+        for refused in [&b""[..], b"a b", b"a\tb", b"caf\xc3\xa9"] {
+            assert_eq!(request_id(&with(&[refused])), None, "{refused:?}");
+        }
+        assert_eq!(request_id(&with(&[b"a", b"b"])), None, "two ids: neither");
+        assert_eq!(request_id(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_refusal_carries_its_route_and_request_id_where_known() {
+        let loud = Loud::new();
+        let context = Context {
+            route: Some("/users/{id}"),
+            request_id: Some("req-1"),
+        };
+        let logs = capture(|| {
+            refused_with(
+                &Rejection::new(crate::Reason::Expired),
+                false,
+                context,
+                &loud,
+            );
+            let route_only = Context {
+                request_id: None,
+                ..context
+            };
+            refused_with(
+                &Rejection::new(crate::Reason::Expired),
+                false,
+                route_only,
+                &loud,
+            );
+            let id_only = Context {
+                route: None,
+                ..context
+            };
+            refused_with(
+                &Rejection::new(crate::Reason::Expired),
+                false,
+                id_only,
+                &loud,
+            );
+            refused_with(
+                &Rejection::new(crate::Reason::Expired),
+                false,
+                Context::default(),
+                &loud,
+            );
+        });
+        let lines: Vec<&str> = logs.lines().collect();
+        assert_eq!(lines.len(), 4, "{logs}");
+        assert!(
+            lines[0].contains(r#"route="/users/{id}" request_id="req-1""#),
+            "{logs}"
+        );
+        assert!(
+            lines[1].contains(r#"route="/users/{id}""#) && !lines[1].contains("request_id"),
+            "{logs}"
+        );
+        assert!(
+            lines[2].contains(r#"request_id="req-1""#) && !lines[2].contains("route"),
+            "{logs}"
+        );
+        assert!(
+            !lines[3].contains("route") && !lines[3].contains("request_id"),
+            "{logs}"
+        );
+    }
 
     #[test]
     fn misconfiguration_is_an_error_at_most_once_a_minute() {
@@ -333,16 +501,42 @@ mod tests {
         let loud = Loud::new();
         let logs = capture(|| {
             for _ in 0..2 {
-                refused_with(&Rejection::new(crate::Reason::IamKey), false, &loud);
-                refused_with(&Rejection::new(crate::Reason::Expired), false, &loud);
-                refused_with(&Rejection::new(crate::Reason::NotGranted), false, &loud);
+                refused_with(
+                    &Rejection::new(crate::Reason::IamKey),
+                    false,
+                    Context::default(),
+                    &loud,
+                );
+                refused_with(
+                    &Rejection::new(crate::Reason::Expired),
+                    false,
+                    Context::default(),
+                    &loud,
+                );
+                refused_with(
+                    &Rejection::new(crate::Reason::NotGranted),
+                    false,
+                    Context::default(),
+                    &loud,
+                );
                 refused_with(
                     &Rejection::misconfigured(crate::ConfigError::NoHeaders),
                     false,
+                    Context::default(),
                     &loud,
                 );
-                refused_with(&Rejection::new(crate::Reason::NoToken), true, &loud);
-                refused_with(&Rejection::new(crate::Reason::NoToken), false, &loud);
+                refused_with(
+                    &Rejection::new(crate::Reason::NoToken),
+                    true,
+                    Context::default(),
+                    &loud,
+                );
+                refused_with(
+                    &Rejection::new(crate::Reason::NoToken),
+                    false,
+                    Context::default(),
+                    &loud,
+                );
             }
         });
         let level = |needle: &str| -> Vec<&str> {

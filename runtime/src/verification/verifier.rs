@@ -307,9 +307,33 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
+        self.authorize_on(headers, policy, || None)
+    }
+
+    /// [`authorize`](Self::authorize) for a form that knows the request's route: `route` is
+    /// asked only when the request is refused, for the refusal's event, beside the request's
+    /// `X-Request-ID`.
+    pub(crate) fn authorize_on<'r, H>(
+        &self,
+        headers: &H,
+        policy: &Policy,
+        route: impl FnOnce() -> Option<std::borrow::Cow<'r, str>>,
+    ) -> Result<Access, Rejection>
+    where
+        H: RequestHeaders + ?Sized,
+    {
         let result = self.check(headers, policy);
         if let Err(rejection) = &result {
-            log::refused(rejection, self.platform().privacy() == Privacy::Private);
+            let route = route();
+            let context = log::Context {
+                route: route.as_deref(),
+                request_id: log::request_id(headers),
+            };
+            log::refused(
+                rejection,
+                self.platform().privacy() == Privacy::Private,
+                context,
+            );
         }
         result
     }

@@ -49,7 +49,12 @@ where
             Rule::Check(policy) => policy,
             Rule::Public => return ResponseFuture::inner(self.inner.call(request)),
         };
-        match self.verifier.authorize(request.headers(), &policy) {
+        // A layer sees no router: the path, without its query.
+        let route = || Some(request.uri().path().into());
+        match self
+            .verifier
+            .authorize_on(request.headers(), &policy, route)
+        {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 ResponseFuture::inner(self.inner.call(request))

@@ -148,7 +148,9 @@ where
             // A method without the attribute: nothing to check.
             return ResponseFuture::inner(self.inner.call(request));
         };
-        match self.verifier.authorize(request.headers(), policy) {
+        // `/package.Service/Method`.
+        let route = || Some(request.uri().path().into());
+        match self.verifier.authorize_on(request.headers(), policy, route) {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 request.extensions_mut().insert(CheckedMethod(method.name));
