@@ -453,7 +453,7 @@ fn token() -> String {
 /// `Connection: X-Auth-Token` would make the edge drop, as hop-by-hop, the very token it
 /// admitted the call by: the service would see no credential at all, which a `platform_iam`
 /// route reads as the platform's word. The edge refuses such a request with 400, before
-/// admission.
+/// admission, and logs it, as every refusal of its own.
 #[test]
 fn a_connection_header_that_names_a_credential_is_refused() {
     let (mut process, said) = edge_in_front_of_the_recorder(&[]);
@@ -473,6 +473,22 @@ fn a_connection_header_that_names_a_credential_is_refused() {
             "{response:?}"
         );
     }
+    // Each refusal of the edge's own is a line of its log, with anything shaped like an IAM
+    // key blanked.
+    let uuid = "3c0f9a52-1b2c-4d3e-8f4a-5b6c7d8e9f0a";
+    let response = tests::blocking::send(front, "GET", &format!("/keys/{uuid}?q=1"), &[], "");
+    assert_eq!(response.status, 403, "{response:?}");
+    for line in [
+        "scw-jwt edge: refused GET / (400 Bad Request): the Connection header names a credential header",
+        "scw-jwt edge: refused GET /keys/<redacted> (403 Forbidden): a private container needs exactly one X-Auth-Token",
+    ] {
+        assert!(says(&said, line, 10), "{}", said.lock().unwrap());
+    }
+    assert!(
+        !said.lock().unwrap().contains(uuid),
+        "{}",
+        said.lock().unwrap()
+    );
     // Without, the token reaches the service.
     let response = tests::blocking::send(front, "GET", "/", &[("X-Auth-Token", &token)], "");
     assert_eq!(response.status, 200, "{response:?}");

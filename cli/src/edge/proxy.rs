@@ -192,11 +192,15 @@ impl Edge {
         let limit = Duration::from_secs(self.args.body_timeout);
         let mut request = request.map(|body| TimedBody::new(body, limit));
         let grpc = is_grpc_call(request.headers());
+        // Each of the edge's own refusals is a line of its log, as the platform's edge logs.
+        let refuse = |status, error, description| {
+            refused(request.method(), request.uri().path(), status, description);
+            reply(grpc, status, error, description)
+        };
         // Before admission: neither can be forwarded as the edge admits it.
         if request.method() == Method::CONNECT {
             // A tunnel is not a request the service could answer: forwarded, it hangs.
-            let mut response = reply(
-                grpc,
+            let mut response = refuse(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "CONNECT is not forwarded",
@@ -209,8 +213,7 @@ impl Edge {
         if names_a_credential(request.headers()) {
             // Hop-by-hop removal would drop the credential the edge admitted the call by, and
             // the service would see a call without any: the platform's word, to `platform_iam`.
-            return reply(
-                grpc,
+            return refuse(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "the Connection header names a credential header",
@@ -219,7 +222,7 @@ impl Edge {
         if self.args.privacy == Privacy::Private
             && let Err(why) = self.admit(request.headers())
         {
-            return reply(grpc, StatusCode::FORBIDDEN, "forbidden", why);
+            return refuse(StatusCode::FORBIDDEN, "forbidden", why);
         }
         // In every mode, as the banner says: whether the real edge removes it is not
         // documented, so both can be tried.
@@ -341,6 +344,15 @@ fn grpc_status(status: StatusCode) -> u16 {
         StatusCode::BAD_GATEWAY => 14,        // UNAVAILABLE
         _ => 2,                               // UNKNOWN
     }
+}
+
+/// The log line of one of the edge's own refusals: the method, the path without its query,
+/// the status and the reason; never a credential, and with anything shaped like an IAM key
+/// blanked, as in all the edge prints (so no request id either: the edge gives one only to
+/// the calls it forwards, and the service logs it).
+fn refused(method: &Method, path: &str, status: StatusCode, description: &str) {
+    let line = format!("scw-jwt edge: refused {method} {path} ({status}): {description}");
+    errln!("{}", crate::redact::output(&line));
 }
 
 /// An answer of the edge's own, never the credential: a short JSON body, or for a gRPC call a
