@@ -166,6 +166,20 @@
 //!   most 64 visible ASCII characters (on a public container or a local run the client sets
 //!   it: anything else is left out). It is a log field only, never part of an answer.
 //!
+//! No span is opened per check: a check that hits the cache costs well under a microsecond,
+//! which a span would outweigh, and the request's own span (tower-http's `TraceLayer`,
+//! `tracing-actix-web`, tonic's) already holds the events. With an OpenTelemetry pipeline,
+//! the events map by the conventions: a refusal (401, 403, 400; `UNAUTHENTICATED`,
+//! `PERMISSION_DENIED`, `INVALID_ARGUMENT`) is the client's doing and leaves a server span's
+//! status unset, as OpenTelemetry's HTTP and gRPC conventions say of 4xx and of those codes;
+//! a misconfiguration (500, `INTERNAL`) is a server error, and so is its `error` event.
+//!
+//! Your own middleware can read why a request was refused: the refusals of the extractors and
+//! the attribute (axum, actix-web), of the layer and of `tonic_0_14::protect` carry the
+//! [`RejectionKind`] in their response's extensions; a `tonic::Status` made from a refusal
+//! (the interceptor's) has the [`Rejection`] as its `source()`, for an interceptor that wraps
+//! it.
+//!
 //! # Guides
 //!
 //! - [`guide::iam_era`]: what `platform_iam` trusts, and what `SCW_PUBLIC` means.

@@ -172,12 +172,19 @@ impl From<Rejection> for Status {
     /// The refusal as a gRPC status: its class's code ([`RejectionKind::grpc_code`]) and its
     /// reason's text. Nothing about the configuration, which only the logs see.
     ///
+    /// The rejection itself is the status's [`source`](std::error::Error::source), for code of
+    /// the server's that holds the status (an interceptor wrapping this one): it can read why
+    /// with `status.source().and_then(|e| e.downcast_ref::<Rejection>())`. It never leaves the
+    /// server.
+    ///
     /// [`RejectionKind::grpc_code`]: crate::RejectionKind::grpc_code
     fn from(rejection: Rejection) -> Self {
-        Status::new(
+        let mut status = Status::new(
             Code::from(rejection.kind().grpc_code()),
             rejection.reason().as_str(),
-        )
+        );
+        status.set_source(std::sync::Arc::new(rejection));
+        status
     }
 }
 
@@ -225,6 +232,11 @@ mod tests {
             assert_eq!(status.code(), code, "{reason:?}");
             assert_eq!(status.message(), reason.as_str());
             assert!(status.metadata().is_empty());
+            // Why, for the server's own code: the rejection is the status's source.
+            let source = std::error::Error::source(&status)
+                .and_then(|source| source.downcast_ref::<Rejection>())
+                .expect("the rejection as the source");
+            assert_eq!(source.reason(), reason);
         }
     }
 
