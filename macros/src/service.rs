@@ -335,6 +335,17 @@ fn respan(tokens: &TokenStream, span: Span) -> TokenStream {
 mod tests {
     use super::*;
 
+    #[test]
+    fn respan_keeps_every_token() {
+        // The spans themselves only show in a compiler's output (the UI test
+        // `method_without_tonic` reports one error, at the request); the tokens must not change.
+        let path = quote!(::scw_private::__private::MethodRequest::confirm(&(request)));
+        assert_eq!(
+            respan(&path, Span::call_site()).to_string(),
+            path.to_string()
+        );
+    }
+
     fn expand_str(args: &str, item: &str) -> String {
         let args: Args = syn::parse_str(args).unwrap();
         expand(&args, item.parse().unwrap()).to_string()
