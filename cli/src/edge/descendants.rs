@@ -333,10 +333,20 @@ impl Watch {
             // Read only when needed: every other process's tables, the edge's own included.
             let outside =
                 socket_inodes(processes.keys().copied().filter(|pid| !tree.contains(pid)));
+            unexplained.retain(|(_, inode)| !outside.contains(inode));
+        }
+        if !unexplained.is_empty() {
+            // A process outside the tree that exited between the two readings took its
+            // sockets with it: only what is still there, and still unexplained, counts.
+            let still_there: HashSet<String> = reachable_sockets()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, socket)| socket.inode)
+                .collect();
             exposed.extend(
                 unexplained
                     .into_iter()
-                    .filter(|(_, inode)| !outside.contains(inode))
+                    .filter(|(_, inode)| still_there.contains(inode))
                     .map(|(reachable, _)| reachable),
             );
         }

@@ -16,6 +16,7 @@
  *
  *   udp-client    a UDP socket connected to the machine's own address, as a DNS lookup's
  *   outside       no edge: run beside it, not under it, as this user, it listens on 0.0.0.0
+ *   outside-brief the same, and exits at once: its listener is gone by the edge's next look
  *
  * Test-only code: errors end the process with a message.
  */
@@ -97,6 +98,10 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "outside") == 0) {
         open_socket(SOCK_STREAM, htonl(INADDR_ANY), 0, "innocent socket");
         for (;;) pause();
+    }
+    if (strcmp(mode, "outside-brief") == 0) {
+        open_socket(SOCK_STREAM, htonl(INADDR_ANY), 0, NULL);
+        return 0;
     }
     const char *port = getenv("PORT");
     if (port == NULL) fail("PORT");
