@@ -76,6 +76,13 @@ impl Loud {
 /// Where a refused request was going and how the platform names it, for the refusal's event:
 /// read only when a request is refused, so an accepted one pays nothing for it.
 #[derive(Clone, Copy, Default)]
+#[cfg_attr(
+    not(feature = "tracing"),
+    allow(
+        dead_code,
+        reason = "read by the refusal's event, with the `tracing` feature"
+    )
+)]
 pub(crate) struct Context<'a> {
     /// The route, as the form knows it: a framework's matched template, else the path without
     /// its query; a gRPC call's `/package.Service/Method`.
