@@ -5,7 +5,6 @@
 //! never hold a token or a key.
 
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get, web};
 use axum::routing::get as axum_get;
@@ -363,12 +362,6 @@ fn assert_logs_hold_no_secret(logs: &captured_logs::CapturedLogs, secrets: &[&st
 #[path = "../../runtime/tests/support/captured_logs.rs"]
 mod captured_logs;
 
-/// Every event of this process at every level, in one buffer shared by its tests.
 fn capture_logs() -> &'static captured_logs::CapturedLogs {
-    static LOGS: OnceLock<captured_logs::CapturedLogs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = captured_logs::CapturedLogs::default();
-        tracing::subscriber::set_global_default(logs.subscriber()).unwrap();
-        logs
-    })
+    captured_logs::CapturedLogs::global()
 }

@@ -2,8 +2,6 @@
 //! through axum, actix-web, the tower layer and a protected tonic service, and the refusal
 //! events they leave in the log.
 
-use std::sync::OnceLock;
-
 use actix_web::{HttpResponse, get, web};
 use axum::routing::get as axum_get;
 use scw_private::layer::ScwPrivateLayer;
@@ -14,14 +12,24 @@ use tests::{Route, blocking, serve_actix, serve_axum, verifier};
 #[path = "../../runtime/tests/support/captured_logs.rs"]
 mod captured_logs;
 
-/// Every event of this process at every level, in one buffer shared by its tests.
 fn logs() -> &'static captured_logs::CapturedLogs {
-    static LOGS: OnceLock<captured_logs::CapturedLogs> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = captured_logs::CapturedLogs::default();
-        tracing::subscriber::set_global_default(logs.subscriber()).unwrap();
-        logs
+    captured_logs::CapturedLogs::global()
+}
+
+/// A GET of `path` with `X-Request-ID: request_id`, from a blocking client off the runtime.
+async fn get(addr: std::net::SocketAddr, path: &'static str, request_id: &str) -> tests::Response {
+    let request_id = request_id.to_owned();
+    tokio::task::spawn_blocking(move || {
+        blocking::send(
+            addr,
+            "GET",
+            path,
+            &[("X-Request-ID", request_id.as_str())],
+            "",
+        )
     })
+    .await
+    .unwrap()
 }
 
 /// The one refusal event that carries `request_id` (each test sends ids of its own).
@@ -58,11 +66,7 @@ async fn axum_names_the_matched_template_and_the_request_id() {
         .layer(axum::Extension(verifier(false)));
     let addr = serve_axum(router).await;
     let id = "axum-6f1c2b7e-1d4a-4c55-9a8b-0e3f5d7c9a21";
-    let response = tokio::task::spawn_blocking(move || {
-        blocking::send(addr, "GET", "/users/42?page=2", &[("X-Request-ID", id)], "")
-    })
-    .await
-    .unwrap();
+    let response = get(addr, "/users/42?page=2", id).await;
     assert_eq!(response.status, 401, "{response:?}");
     let event = refusal_of(id);
     assert!(event.contains(r#"route="/users/{id}""#), "{event}");
@@ -75,11 +79,7 @@ async fn actix_web_names_the_resource_pattern() {
     logs();
     let addr = serve_actix(actix_routes, Some(verifier(false)));
     let id = "actix-2b9d7c51-8e0f-4a3b-b6c1-5d4e3f2a1b0c";
-    let response = tokio::task::spawn_blocking(move || {
-        blocking::send(addr, "GET", "/orders/7?x=1", &[("X-Request-ID", id)], "")
-    })
-    .await
-    .unwrap();
+    let response = get(addr, "/orders/7?x=1", id).await;
     assert_eq!(response.status, 401, "{response:?}");
     let event = refusal_of(id);
     assert!(event.contains(r#"route="/orders/{id}""#), "{event}");
@@ -93,17 +93,7 @@ async fn the_layer_names_the_path_without_its_query() {
         .layer(ScwPrivateLayer::new(Policy::new()).verifier(verifier(false)));
     let addr = serve_axum(router).await;
     let id = "layer-9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b";
-    let response = tokio::task::spawn_blocking(move || {
-        blocking::send(
-            addr,
-            "GET",
-            "/reports/2026?token=abc",
-            &[("X-Request-ID", id)],
-            "",
-        )
-    })
-    .await
-    .unwrap();
+    let response = get(addr, "/reports/2026?token=abc", id).await;
     assert_eq!(response.status, 401, "{response:?}");
     let event = refusal_of(id);
     assert!(event.contains(r#"route="/reports/2026""#), "{event}");
@@ -139,18 +129,7 @@ async fn only_a_short_visible_request_id_is_logged() {
     let long = format!("long-{}", "x".repeat(60));
     let spaced = "spaced request id";
     for id in [long.clone(), spaced.to_owned()] {
-        let sent = id.clone();
-        let response = tokio::task::spawn_blocking(move || {
-            blocking::send(
-                addr,
-                "GET",
-                "/only/this",
-                &[("X-Request-ID", sent.as_str())],
-                "",
-            )
-        })
-        .await
-        .unwrap();
+        let response = get(addr, "/only/this", &id).await;
         assert_eq!(response.status, 401, "{response:?}");
     }
     let text = logs().text();

@@ -151,53 +151,37 @@ fn refused_with(rejection: &Rejection, private: bool, context: Context<'_>, loud
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
     };
-    if rejection.reason() == crate::Reason::IamKey {
+    // A refusal that says something about the server's setup carries a hint, loud once a
+    // minute.
+    let hint = if rejection.reason() == crate::Reason::IamKey {
         // The client is told what it can do; what the server can do is said here.
-        const HINT: &str = "if the platform's edge authenticates this container's calls, \
-                            protect the route with `platform_iam`";
-        if loud.iam_key_hint.due(now()) {
-            refusal_event!(
-                Level::WARN,
-                context,
-                class,
-                reason,
-                hint = HINT,
-                "request refused"
-            );
-        } else {
-            refusal_event!(
-                Level::DEBUG,
-                context,
-                class,
-                reason,
-                hint = HINT,
-                "request refused"
-            );
-        }
-        return;
-    }
-    if private && rejection.reason() == crate::Reason::NoToken {
+        Some((
+            "if the platform's edge authenticates this container's calls, protect the route \
+             with `platform_iam`",
+            &loud.iam_key_hint,
+        ))
+    } else if private && rejection.reason() == crate::Reason::NoToken {
         // Behind the platform's edge every call carried a credential, so none here may mean
         // the edge did not forward it: the first deploy's most likely puzzle.
-        const HINT: &str = "this container is private, so the platform's edge admitted this \
-                            call with a credential it may not forward; if callers do send one, \
-                            protect the route with `platform_iam`";
-        if loud.stripped_token_hint.due(now()) {
-            refusal_event!(
-                Level::WARN,
-                context,
-                class,
-                reason,
-                hint = HINT,
-                "request refused"
-            );
+        Some((
+            "this container is private, so the platform's edge admitted this call with a \
+             credential it may not forward; if callers do send one, protect the route with \
+             `platform_iam`",
+            &loud.stripped_token_hint,
+        ))
+    } else {
+        None
+    };
+    if let Some((hint, limiter)) = hint {
+        if limiter.due(now()) {
+            refusal_event!(Level::WARN, context, class, reason, hint, "request refused");
         } else {
             refusal_event!(
                 Level::DEBUG,
                 context,
                 class,
                 reason,
-                hint = HINT,
+                hint,
                 "request refused"
             );
         }

@@ -22,6 +22,21 @@ impl CapturedLogs {
             .finish()
     }
 
+    /// Every event of this process at every level, in one buffer shared by the tests of a
+    /// test binary: the global subscriber, installed on first use.
+    #[allow(
+        dead_code,
+        reason = "for integration tests, whose events come from other threads"
+    )]
+    pub(crate) fn global() -> &'static Self {
+        static LOGS: std::sync::OnceLock<CapturedLogs> = std::sync::OnceLock::new();
+        LOGS.get_or_init(|| {
+            let logs = CapturedLogs::default();
+            tracing::subscriber::set_global_default(logs.subscriber()).unwrap();
+            logs
+        })
+    }
+
     /// What was logged so far.
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
