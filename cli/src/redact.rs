@@ -96,8 +96,33 @@ pub(crate) fn uuids(text: &str) -> String {
     out
 }
 
+/// `path` with every segment that looks like a JWT (it starts as every JWT's header does,
+/// `eyJ`, and holds a dot) blanked: a client may put its token in a URL, and the edge never
+/// prints one.
+pub(crate) fn tokens_in_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with("eyJ") && segment.contains('.') {
+                BLANK
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_token_in_a_path_is_blanked() {
+        assert_eq!(
+            super::tokens_in_path("/a/eyJhbGciOi.eyJzdWIi.c2ln/b"),
+            "/a/<redacted>/b"
+        );
+        assert_eq!(super::tokens_in_path("/a/eyJ/b.c"), "/a/eyJ/b.c");
+    }
+
     use super::*;
 
     /// Test-only: the shape of an IAM secret key, not a real one.

@@ -489,6 +489,19 @@ fn a_connection_header_that_names_a_credential_is_refused() {
         "{}",
         said.lock().unwrap()
     );
+    // A token in the path is blanked too.
+    let response = tests::blocking::send(front, "GET", &format!("/files/{token}"), &[], "");
+    assert_eq!(response.status, 403, "{response:?}");
+    assert!(
+        says(&said, "refused GET /files/<redacted> (403 Forbidden)", 10),
+        "{}",
+        said.lock().unwrap()
+    );
+    assert!(
+        !said.lock().unwrap().contains(&token),
+        "{}",
+        said.lock().unwrap()
+    );
     // Without, the token reaches the service.
     let response = tests::blocking::send(front, "GET", "/", &[("X-Auth-Token", &token)], "");
     assert_eq!(response.status, 200, "{response:?}");

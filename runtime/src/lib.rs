@@ -161,7 +161,8 @@
 //!   actix-web's resource pattern: `/users/{id}`, without the ids), else the path without its
 //!   query (the tower layer); a gRPC call's `/package.Service/Method` behind
 //!   `tonic_0_14::protect`. The interceptor and [`Verifier::authorize`] see no route and log
-//!   none. Read only for a refused request.
+//!   none. Read only for a refused request; a path segment shaped like a JWT is logged as
+//!   `{token}`.
 //! - `request_id`: the request's `X-Request-ID`, which the platform's edge sets, when it is at
 //!   most 64 visible ASCII characters (on a public container or a local run the client sets
 //!   it: anything else is left out). It is a log field only, never part of an answer.

@@ -347,10 +347,11 @@ fn grpc_status(status: StatusCode) -> u16 {
 }
 
 /// The log line of one of the edge's own refusals: the method, the path without its query,
-/// the status and the reason; never a credential, and with anything shaped like an IAM key
-/// blanked, as in all the edge prints (so no request id either: the edge gives one only to
+/// the status and the reason; never a credential (a token in the path is blanked), and with
+/// anything shaped like an IAM key blanked, as in all the edge prints (so no request id either: the edge gives one only to
 /// the calls it forwards, and the service logs it).
 fn refused(method: &Method, path: &str, status: StatusCode, description: &str) {
+    let path = crate::redact::tokens_in_path(path);
     let line = format!("scw-jwt edge: refused {method} {path} ({status}): {description}");
     errln!("{}", crate::redact::output(&line));
 }

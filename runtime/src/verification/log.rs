@@ -91,6 +91,27 @@ pub(crate) struct Context<'a> {
     pub(crate) request_id: Option<&'a str>,
 }
 
+/// `route` with every segment that looks like a JWT (it starts as every JWT's header does,
+/// `eyJ`, and holds a dot) replaced by `{token}`: where a form logs the path itself, a client
+/// may have put its token there, and no token is ever logged.
+pub(crate) fn without_tokens(route: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    let looks_like_a_token = |segment: &str| segment.starts_with("eyJ") && segment.contains('.');
+    if !route.split('/').any(looks_like_a_token) {
+        return route;
+    }
+    let segments: Vec<&str> = route
+        .split('/')
+        .map(|segment| {
+            if looks_like_a_token(segment) {
+                "{token}"
+            } else {
+                segment
+            }
+        })
+        .collect();
+    segments.join("/").into()
+}
+
 /// The longest `X-Request-ID` logged. The platform's are UUIDs (36 characters); on a public
 /// container or a local run the client sets it, so anything longer is not logged at all.
 const REQUEST_ID_MAX: usize = 64;
@@ -250,6 +271,20 @@ mod tests {
 
     use super::*;
     use crate::{Policy, Verifier};
+
+    #[test]
+    fn a_token_in_a_route_is_never_logged() {
+        let token = crate::verification::token::tests::sign(&json!({}));
+        let path = format!("/reports/{token}/pdf");
+        assert_eq!(without_tokens(path.as_str().into()), "/reports/{token}/pdf");
+        assert_eq!(without_tokens(format!("/{token}").into()), "/{token}");
+        // Nothing else is touched, nor copied.
+        for kept in ["/users/{id}", "/eyJ-not-a-token", "/a.b/c", "/"] {
+            let route = without_tokens(kept.into());
+            assert!(matches!(route, std::borrow::Cow::Borrowed(_)), "{kept}");
+            assert_eq!(route, kept);
+        }
+    }
 
     #[test]
     fn only_one_short_visible_request_id_is_kept() {

@@ -324,7 +324,7 @@ impl Verifier {
     {
         let result = self.check(headers, policy);
         if let Err(rejection) = &result {
-            let route = route();
+            let route = route().map(log::without_tokens);
             let context = log::Context {
                 route: route.as_deref(),
                 request_id: log::request_id(headers),
