@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../runtime"
 
 # The framework features: every feature of the crate but the core's own.
 frameworks=$(sed -n '/^\[features\]/,/^\[/p' Cargo.toml | sed -n 's/^\([a-z0-9_-]*\) = .*/\1/p' |
-    grep -vxE 'default|aws-lc-rs|rust-crypto|tracing|testing')
+    grep -vxE 'default|aws-lc-rs|rust-crypto|tracing|metrics|testing')
 [ -n "$frameworks" ] || { echo "layers.sh: no framework feature found in runtime/Cargo.toml" >&2; exit 1; }
 feature_pattern=$(printf 'feature = "%s"|' $frameworks)
 feature_pattern=${feature_pattern%|}

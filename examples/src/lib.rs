@@ -94,6 +94,8 @@ pub enum Mode {
 /// Call it first thing in `main`, before any thread exists: development mode sets variables.
 pub fn start() -> Mode {
     init_logging();
+    #[cfg(feature = "metrics")]
+    install_prometheus();
     if std::env::var_os(env::PUBLIC_KEY).is_some() || std::env::var_os(env::PUBLIC).is_some() {
         return Mode::Platform;
     }
@@ -128,6 +130,54 @@ fn init_logging() {
         .with(format)
         .with(filter)
         .init();
+}
+
+/// The Prometheus recorder every example records in (feature `metrics`, on by default),
+/// installed by [`start`].
+#[cfg(feature = "metrics")]
+static PROMETHEUS: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+    std::sync::OnceLock::new();
+
+/// Installs a Prometheus recorder, as an application does (a library never installs one):
+/// the verification-time histogram with the crate's buckets, and the metrics' descriptions.
+#[cfg(feature = "metrics")]
+fn install_prometheus() {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    use scw_private::metrics::{TOKEN_VERIFICATION_SECONDS, TOKEN_VERIFICATION_SECONDS_BUCKETS};
+
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full(TOKEN_VERIFICATION_SECONDS.to_owned()),
+            TOKEN_VERIFICATION_SECONDS_BUCKETS,
+        )
+        .expect("the buckets are not empty")
+        .install_recorder()
+        .expect("no recorder was installed before");
+    scw_private::metrics::describe();
+    let _ = PROMETHEUS.set(handle);
+}
+
+/// The recorder [`start`] installed.
+#[cfg(feature = "metrics")]
+pub fn prometheus() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    PROMETHEUS
+        .get()
+        .expect("examples::start installs the recorder")
+}
+
+/// Where the metrics example serves `/metrics`: `127.0.0.1:$METRICS_PORT` (9464 when unset,
+/// the OpenTelemetry Collector's and Grafana Alloy's usual Prometheus port). Loopback only:
+/// the platform routes nothing to a second port, and the collector that pushes the metrics to
+/// Cockpit runs in the same container.
+pub fn metrics_addr() -> SocketAddr {
+    let port = match std::env::var("METRICS_PORT") {
+        Err(_) => 9464,
+        Ok(port) => port.trim().parse().unwrap_or_else(|_| {
+            eprintln!("METRICS_PORT={port:?} is not a port number");
+            std::process::exit(2);
+        }),
+    };
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
 }
 
 /// Where to listen: `$LISTEN_HOST:$PORT`. The platform requires `0.0.0.0` (the default) and
@@ -298,6 +348,23 @@ pub fn announce_grpc(mode: &Mode, name: &str, bound: SocketAddr) {
             }
             println!();
         }
+    }
+}
+
+/// The metrics example's banner: where it listens, the verdict, where `/metrics` is, and in
+/// development mode tokens and calls to count.
+#[cfg(feature = "metrics")]
+pub fn announce_metrics(mode: &Mode, bound: SocketAddr, scrape: SocketAddr) {
+    println!("metrics (axum and tonic on one port) listening on http://{bound}");
+    print_verdict(&[]);
+    println!("metrics: curl -s http://{scrape}/metrics | grep scw_private");
+    let base = format!("http://127.0.0.1:{}", bound.port());
+    if let Mode::Development(keys) = mode {
+        print_development_tokens(keys);
+        println!("curl -i -H \"X-Auth-Token: $NS_TOKEN\" {base}/private   # expect 200");
+        println!("curl -i {base}/private   # expect 401");
+        println!("gRPC: /scw.example.Meter/Ping at {base}, with the same tokens");
+        println!();
     }
 }
 

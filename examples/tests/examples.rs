@@ -688,3 +688,105 @@ fn the_grpc_example_without_a_key_answers_internal() {
     );
     assert_eq!(grpc_call(running.port, "status", None).0, 0);
 }
+
+/// The metrics example counts what it served: REST and gRPC calls, accepted and refused, then
+/// one scrape of its `/metrics` port, read as Prometheus's text.
+#[test]
+fn the_metrics_example_counts_every_check_it_made() {
+    let keys = KeyPair::generate();
+    let public_pem = keys.public_pem();
+    let running = spawn(
+        "metrics",
+        &[
+            ("SCW_PUBLIC_KEY", public_pem.as_str()),
+            ("SCW_NAMESPACE_ID", NS),
+            ("SCW_APPLICATION_ID", CT),
+            ("SCW_PUBLIC", "false"),
+            ("METRICS_PORT", "0"),
+        ],
+        2,
+    );
+    let banner = running.stdout.join("");
+    assert!(banner.contains("protection: ok"), "{banner}");
+    // `metrics: curl -s http://127.0.0.1:<port>/metrics | grep scw_private`
+    let scrape_port: u16 = running.stdout[2]
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no metrics port in {banner}"));
+
+    let token = keys.token().namespace(NS).sign();
+    let forged = KeyPair::generate().token().namespace(NS).sign();
+    // REST: the same token twice (a miss, then a hit), none, a forged one (a second miss).
+    assert_eq!(status(running.port, "/private", &token), 200);
+    assert_eq!(status(running.port, "/private", &token), 200);
+    assert_eq!(send(running.port, "GET", "/private", &[], "").status, 401);
+    assert_eq!(status(running.port, "/private", &forged), 401);
+    // gRPC over h2c: the token once more (a hit), and none.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let statuses = runtime.block_on(async {
+        let mut client = tests::h2::connect(([127, 0, 0, 1], running.port).into()).await;
+        let ping = [0x0a, 2, b'h', b'i'];
+        let mut statuses = Vec::new();
+        for metadata in [&[("x-auth-token", token.as_str())][..], &[]] {
+            let send = tests::h2::Send::Message(&ping);
+            let (answer, _) =
+                tests::h2::call(&mut client, "/scw.example.Meter/Ping", metadata, send).await;
+            statuses.push(answer.status);
+        }
+        statuses
+    });
+    assert_eq!(statuses, [Some("0".to_owned()), Some("16".to_owned())]);
+
+    let scraped = send(scrape_port, "GET", "/metrics", &[], "");
+    assert_eq!(scraped.status, 200);
+    let text = scraped.body;
+    let value = |series: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+    };
+    for (series, expected) in [
+        (
+            r#"scw_private_checks_total{outcome="accepted",access="namespace_token",protocol="http"}"#,
+            2.0,
+        ),
+        (
+            r#"scw_private_checks_total{outcome="refused",class="missing_token",reason="no_token",protocol="http"}"#,
+            1.0,
+        ),
+        (
+            r#"scw_private_checks_total{outcome="refused",class="invalid_token",reason="bad_signature",protocol="http"}"#,
+            1.0,
+        ),
+        (
+            r#"scw_private_checks_total{outcome="accepted",access="namespace_token",protocol="grpc"}"#,
+            1.0,
+        ),
+        (
+            r#"scw_private_checks_total{outcome="refused",class="missing_token",reason="no_token",protocol="grpc"}"#,
+            1.0,
+        ),
+        ("scw_private_token_cache_hits_total", 2.0),
+        ("scw_private_token_cache_misses_total", 2.0),
+        ("scw_private_token_verification_seconds_count", 2.0),
+        (
+            r#"scw_private_token_verification_seconds_bucket{le="+Inf"}"#,
+            2.0,
+        ),
+    ] {
+        assert_eq!(value(series), Some(expected), "{series} in\n{text}");
+    }
+    // Nothing else was checked: the five series above are every check.
+    let checks = text
+        .lines()
+        .filter(|line| line.starts_with("scw_private_checks_total{"))
+        .count();
+    assert_eq!(checks, 5, "{text}");
+    // The crate's buckets, and the descriptions.
+    assert!(
+        text.contains(r#"scw_private_token_verification_seconds_bucket{le="0.00025"}"#),
+        "{text}"
+    );
+    assert!(text.contains("# HELP scw_private_checks_total "), "{text}");
+}

@@ -1,7 +1,8 @@
 //! Longer reads, one page each. Nothing here is code.
 //!
 //! These pages are part of the crate's documentation on every build, not behind a feature:
-//! their paths (`guide::configuration`, `guide::iam_era`, `guide::migrating`, `guide::grpc`)
+//! their paths (`guide::configuration`, `guide::iam_era`, `guide::migrating`, `guide::grpc`,
+//! `guide::metrics`)
 //! are kept like any other public path, so
 //! links to them from the README, from error messages and from elsewhere keep working across
 //! releases. They hold no items, so nothing in them can break a build; their text changes
@@ -17,6 +18,10 @@ pub mod iam_era {
 
 pub mod migrating {
     #![doc = include_str!("../docs/migrating.md")]
+}
+
+pub mod metrics {
+    #![doc = include_str!("../docs/metrics-guide.md")]
 }
 
 pub mod grpc {

@@ -116,6 +116,7 @@
 //! - `tonic_0_14` (feature `tonic-0_14`): `protect`, which enforces the attribute on a
 //!   service's methods before tonic reads a call, and `ScwPrivateInterceptor`, for one service.
 //! - `testing` (feature `testing`): key pairs and tokens for development and tests.
+//! - `metrics` (feature `metrics`): the names and labels of what checks record.
 //! - `openapi` (features `aide-0_15`, `utoipa-6`): protected operations in OpenAPI documents.
 //!
 //! # Features
@@ -127,6 +128,10 @@
 //! - `tracing` (default): one event per refusal with its class and reason, never a token or a
 //!   key. Install a subscriber (for example `tracing_subscriber::fmt::init()`) to see them;
 //!   the levels are below ([Logs](#logs)).
+//! - `metrics`: every check counted by outcome, cache hits and misses, and verification time,
+//!   through the [`metrics`](https://docs.rs/metrics) facade; the application installs the
+//!   recorder (Prometheus, OpenTelemetry, ...). Names and labels: `metrics`; exporting them
+//!   from a serverless container: [`guide::metrics`].
 //! - `axum-0_8`, `actix-web-4`: the extractors `#[scw_private]` relies on, and `Claims` as an
 //!   extractor.
 //! - `tower`: `layer::ScwPrivateLayer`, the same check as tower middleware for any service.
@@ -160,8 +165,8 @@
 //! - `route`: the router's template where the framework gives one (axum's `MatchedPath`,
 //!   actix-web's resource pattern: `/users/{id}`, without the ids), else the path without its
 //!   query (the tower layer); a gRPC call's `/package.Service/Method` behind
-//!   `tonic_0_14::protect`. The interceptor and [`Verifier::authorize`] see no route and log
-//!   none. Read only for a refused request; a path segment shaped like a JWT is logged as
+//!   `tonic_0_14::protect`. An interceptor sees the metadata alone: it logs `/package.Service`
+//!   when built with `service_name`, else no route, as [`Verifier::authorize`]. Read only for a refused request; a path segment shaped like a JWT is logged as
 //!   `{token}`.
 //! - `request_id`: the request's `X-Request-ID`, which the platform's edge sets, when it is at
 //!   most 64 visible ASCII characters (on a public container or a local run the client sets
@@ -186,6 +191,7 @@
 //! - [`guide::iam_era`]: what `platform_iam` trusts, and what `SCW_PUBLIC` means.
 //! - [`guide::migrating`]: from jwt-authorizer or a hand-written `jsonwebtoken` middleware.
 //! - [`guide::grpc`]: tonic services on an h2c container, three ways, refused in gRPC's words.
+//! - [`guide::metrics`]: what the `metrics` feature records, and how it reaches Cockpit.
 // `deny` rather than `forbid`: the registry's one linker-section static is allowed, with its
 // reason beside it (`registry.rs`); there is no unsafe block in the crate.
 #![deny(unsafe_code)]
@@ -207,6 +213,14 @@ pub mod guide;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "metrics")]
+pub mod metrics {
+    #![doc = include_str!("../docs/metrics.md")]
+    pub use crate::verification::metrics::{
+        CHECKS_TOTAL, TOKEN_CACHE_HITS_TOTAL, TOKEN_CACHE_MISSES_TOTAL, TOKEN_VERIFICATION_SECONDS,
+        TOKEN_VERIFICATION_SECONDS_BUCKETS, describe,
+    };
+}
 #[cfg(feature = "tower")]
 pub use crate::integration::layer;
 #[cfg(any(feature = "aide-0_15", feature = "utoipa-6"))]

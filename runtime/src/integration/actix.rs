@@ -13,6 +13,7 @@ use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, Respon
 use crate::expansion::{Guard, HandlerPolicy, Refusal, RenderRejection, Reply};
 use crate::integration::handoff::{self, Found};
 use crate::verification::extract::RequestHeaders;
+use crate::verification::metrics::Protocol;
 use crate::{Access, Claims, OptionalClaims, Rejection, Verifier};
 
 impl RequestHeaders for HeaderMap {
@@ -67,7 +68,7 @@ where
             )
         };
         ready(
-            match verifier(req).authorize_on(req.headers(), &P::POLICY, route) {
+            match verifier(req).authorize_on(req.headers(), &P::POLICY, Protocol::Http, route) {
                 Ok(access) => {
                     req.extensions_mut().insert(Found::Allowed(access));
                     Ok(Guard::new())

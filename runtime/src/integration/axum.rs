@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::expansion::{Guard, HandlerPolicy, Refusal, RenderRejection, Reply};
 use crate::integration::handoff::{self, Found};
 use crate::integration::request_verifier;
+use crate::verification::metrics::Protocol;
 use crate::{Access, Claims, OptionalClaims, Rejection, Verifier};
 
 /// The RFC 6750 response, with the [`RejectionKind`](crate::RejectionKind) in its extensions for logging
@@ -36,7 +37,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let route = || Some(matched_route(&parts.extensions, &parts.uri));
-        match verifier(parts).authorize_on(&parts.headers, &P::POLICY, route) {
+        match verifier(parts).authorize_on(&parts.headers, &P::POLICY, Protocol::Http, route) {
             Ok(access) => {
                 parts.extensions.insert(Found::Allowed(access));
                 Ok(Guard::new())
@@ -65,7 +66,7 @@ where
 {
     let verifier = request_verifier(request.extensions());
     let route = || Some(matched_route(request.extensions(), request.uri()));
-    match verifier.authorize_on(request.headers(), &P::POLICY, route) {
+    match verifier.authorize_on(request.headers(), &P::POLICY, Protocol::Http, route) {
         Ok(access) => {
             handoff::hand_over(request.extensions_mut(), access);
             Ok(request)

@@ -9,6 +9,7 @@
 use crate::verification::access::Access;
 use crate::verification::claims::Claims;
 use crate::verification::extract::RequestHeaders;
+use crate::verification::metrics::Protocol;
 use crate::verification::policy::Policy;
 use crate::verification::rejection::{Reason, Rejection, RejectionKind};
 use crate::verification::verifier::Verifier;
@@ -48,7 +49,8 @@ pub(crate) fn check_now<'a, H>(
 where
     H: RequestHeaders + ?Sized,
 {
-    move || verifier.authorize(headers, &Policy::new())
+    // The extractors' frameworks answer in HTTP whatever the request's content type.
+    move || verifier.authorize_on(headers, &Policy::new(), Protocol::Http, || None)
 }
 
 /// The [`Access`] extractor: how the request got in.

@@ -49,6 +49,7 @@ use crate::ConfigError;
 use crate::expansion::MethodRequest;
 use crate::integration::{hand_to_service, request_verifier};
 use crate::verification::log;
+use crate::verification::metrics::{self, Protocol};
 use crate::{Access, Policy, Rejection, Verifier};
 
 /// Checks every call of one tonic service with a [`Policy`]: give it to the generated
@@ -84,6 +85,9 @@ use crate::{Access, Policy, Rejection, Verifier};
 pub struct ScwPrivateInterceptor {
     verifier: Verifier,
     policy: Policy,
+    /// `/package.Service`, the route a refusal's event names, when the service's name was
+    /// given.
+    route: Option<Box<str>>,
 }
 
 impl ScwPrivateInterceptor {
@@ -93,6 +97,7 @@ impl ScwPrivateInterceptor {
         Self {
             verifier: Verifier::global().clone(),
             policy,
+            route: None,
         }
     }
 
@@ -101,15 +106,36 @@ impl ScwPrivateInterceptor {
         self.verifier = verifier;
         self
     }
+
+    /// Names the service in the event of each refusal, as its `route`: `/package.Service`.
+    /// An interceptor cannot see which method was called (tonic hands it the metadata
+    /// alone), so without this its refusals name no route. The generated server's name is
+    /// its `NamedService::NAME`.
+    ///
+    /// ```
+    /// use scw_private::Policy;
+    /// use scw_private::tonic_0_14::ScwPrivateInterceptor;
+    ///
+    /// // tonic-build's code: `ScwPrivateInterceptor::new(policy).service_name(GreeterServer::<MyGreeter>::NAME)`.
+    /// let interceptor = ScwPrivateInterceptor::new(Policy::new()).service_name("helloworld.Greeter");
+    /// ```
+    pub fn service_name(mut self, name: &str) -> Self {
+        self.route = Some(format!("/{name}").into());
+        self
+    }
 }
 
 impl Interceptor for ScwPrivateInterceptor {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
         // The metadata's headers as received: ASCII entries are the token headers; a `-bin`
         // entry has another name (`x-auth-token-bin`), so it is never read as a token.
-        let access = self
-            .verifier
-            .authorize(request.metadata().as_ref(), &self.policy)?;
+        let route = || self.route.as_deref().map(Into::into);
+        let access = self.verifier.authorize_on(
+            request.metadata().as_ref(),
+            &self.policy,
+            Protocol::Grpc,
+            route,
+        )?;
         hand_to_service(request.extensions_mut(), access);
         Ok(request)
     }
@@ -142,7 +168,8 @@ impl Interceptor for ScwPrivateInterceptor {
 /// ```
 pub fn authorize<T>(request: &mut Request<T>, policy: &Policy) -> Result<Access, Status> {
     let verifier = request_verifier(request.extensions());
-    let access = verifier.authorize(request.metadata().as_ref(), policy)?;
+    let access =
+        verifier.authorize_on(request.metadata().as_ref(), policy, Protocol::Grpc, || None)?;
     hand_to_service(request.extensions_mut(), access.clone());
     Ok(access)
 }
@@ -161,6 +188,7 @@ impl<T> MethodRequest for Request<T> {
             // Checked for another method, or not at all.
             _ => {
                 let rejection = Rejection::misconfigured(ConfigError::UncheckedMethod { method });
+                metrics::check(Err(&rejection), Protocol::Grpc);
                 log::refused(&rejection, false, log::Context::default());
                 Err(rejection.into())
             }

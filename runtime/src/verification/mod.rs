@@ -16,6 +16,7 @@ pub(crate) mod der;
 pub(crate) mod extract;
 pub(crate) mod key;
 pub(crate) mod log;
+pub(crate) mod metrics;
 pub(crate) mod platform;
 pub(crate) mod policy;
 pub(crate) mod rejection;

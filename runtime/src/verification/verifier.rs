@@ -17,6 +17,7 @@ use crate::verification::config::ConfigError;
 use crate::verification::extract::{self, Credential, RequestHeaders};
 use crate::verification::key::PublicKey;
 use crate::verification::log;
+use crate::verification::metrics::{self, Protocol};
 use crate::verification::platform::{self, Platform, Privacy};
 use crate::verification::policy::Policy;
 use crate::verification::rejection::Rejection;
@@ -307,22 +308,25 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        self.authorize_on(headers, policy, || None)
+        self.authorize_on(headers, policy, Protocol::of(headers), || None)
     }
 
-    /// [`authorize`](Self::authorize) for a form that knows the request's route: `route` is
-    /// asked only when the request is refused, for the refusal's event, beside the request's
-    /// `X-Request-ID`.
+    /// [`authorize`](Self::authorize) for a form that knows the protocol it answers in and
+    /// the request's route: `route` is asked only when the request is refused, for the
+    /// refusal's event, beside the request's `X-Request-ID`. Every form's check comes here,
+    /// once per request, and is counted here (feature `metrics`).
     pub(crate) fn authorize_on<'r, H>(
         &self,
         headers: &H,
         policy: &Policy,
+        protocol: Protocol,
         route: impl FnOnce() -> Option<std::borrow::Cow<'r, str>>,
     ) -> Result<Access, Rejection>
     where
         H: RequestHeaders + ?Sized,
     {
         let result = self.check(headers, policy);
+        metrics::check(result.as_ref(), protocol);
         if let Err(rejection) = &result {
             let route = route().map(log::without_tokens);
             let context = log::Context {
@@ -473,8 +477,16 @@ impl Verifier {
         let rules = &self.inner.rules;
         let cache = &self.inner.cache;
         let (claims, hit) = match cache.lookup(token, rules, now) {
-            Some(hit) => (hit?, true),
-            None => (Arc::new(token::verify(token, key, rules, now)?), false),
+            Some(hit) => {
+                metrics::cache_hit();
+                (hit?, true)
+            }
+            None => {
+                let timer = metrics::cache_miss();
+                let verified = token::verify(token, key, rules, now);
+                timer.stop();
+                (Arc::new(verified?), false)
+            }
         };
         let kind = scope::grant(&claims, target, scope)?;
         if !hit {

@@ -3,12 +3,12 @@
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
 use tower_service::Service;
 
 use super::ResponseFuture;
 use super::paths::{Paths, Rule};
 use crate::integration::hand_to_service;
+use crate::verification::metrics::Protocol;
 use crate::{Rejection, Verifier};
 
 /// The service [`ScwPrivateLayer`](super::ScwPrivateLayer) wraps around another.
@@ -51,15 +51,18 @@ where
         };
         // A layer sees no router: the path, without its query.
         let route = || Some(request.uri().path().into());
-        match self
-            .verifier
-            .authorize_on(request.headers(), &policy, route)
-        {
+        let grpc = is_grpc_call(&request);
+        match self.verifier.authorize_on(
+            request.headers(),
+            &policy,
+            Protocol::answering(grpc),
+            route,
+        ) {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 ResponseFuture::inner(self.inner.call(request))
             }
-            Err(rejection) => ResponseFuture::refused(refusal(&rejection, is_grpc_call(&request))),
+            Err(rejection) => ResponseFuture::refused(refusal(&rejection, grpc)),
         }
     }
 }
@@ -86,15 +89,5 @@ pub(crate) fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Optio
 /// another protocol, whose clients read HTTP statuses, and a `GET` is no gRPC call whatever it
 /// claims: both are answered in HTTP.
 pub(crate) fn is_grpc_call<B>(request: &http::Request<B>) -> bool {
-    if request.method() != http::Method::POST {
-        return false;
-    }
-    let Some(content_type) = request.headers().get(CONTENT_TYPE) else {
-        return false;
-    };
-    let value = content_type.as_bytes();
-    let prefix = b"application/grpc";
-    value.len() >= prefix.len()
-        && value[..prefix.len()].eq_ignore_ascii_case(prefix)
-        && matches!(value.get(prefix.len()), None | Some(b'+' | b';'))
+    request.method() == http::Method::POST && Protocol::of(request.headers()) == Protocol::Grpc
 }

@@ -28,6 +28,7 @@ use crate::expansion::ServiceMethod;
 use crate::integration::hand_to_service;
 use crate::integration::layer::service::{is_grpc_call, refusal};
 use crate::integration::layer::{ResponseBody, ResponseFuture};
+use crate::verification::metrics::Protocol;
 
 /// A tonic service whose `impl` carries `#[scw_private]`, which gives it a table of its
 /// methods and their policies: what [`protect`] enforces.
@@ -150,13 +151,18 @@ where
         };
         // `/package.Service/Method`.
         let route = || Some(request.uri().path().into());
-        match self.verifier.authorize_on(request.headers(), policy, route) {
+        let grpc = is_grpc_call(&request);
+        let protocol = Protocol::answering(grpc);
+        match self
+            .verifier
+            .authorize_on(request.headers(), policy, protocol, route)
+        {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 request.extensions_mut().insert(CheckedMethod(method.name));
                 ResponseFuture::inner(self.inner.call(request))
             }
-            Err(rejection) => ResponseFuture::refused(refusal(&rejection, is_grpc_call(&request))),
+            Err(rejection) => ResponseFuture::refused(refusal(&rejection, grpc)),
         }
     }
 }
