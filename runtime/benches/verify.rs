@@ -15,6 +15,8 @@
 //!   against a warm one;
 //! - (g) what a cache miss adds: a token refused before any cryptography (its signature is not
 //!   base64url), with the cache on and off.
+//! - (h) what the `metrics` feature adds to a warm check and to a refusal: with no recorder
+//!   installed, and with a Prometheus recorder (`metrics-exporter-prometheus`).
 //!
 //! Each runs twice, in the groups `rsa4096` (the platform's keys) and `rsa2048`, on a token of
 //! the platform's exact shape. `cargo bench -p scw-private -- rsa4096` runs one group.
@@ -222,6 +224,28 @@ fn bench_key(c: &mut Criterion, group: &str, public_key: &str, private_key: &str
     c.bench_function("f_warm_request", |b| {
         b.iter(|| warm.authorize(black_box(&headers), &policy).unwrap())
     });
+
+    // (h) The `metrics` feature on a warm check and on a refusal: no recorder installed, then
+    // a Prometheus recorder (this thread's, for the one benchmark).
+    let no_token = HeaderMap::new();
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    for recorder in ["no_recorder", "prometheus"] {
+        let mut run = || {
+            // A verifier registers its handles with the recorder of its first check: this one.
+            let warm = verifier(1024);
+            warm.authorize(&headers, &policy).unwrap();
+            c.bench_function(format!("h_warm_request_{recorder}"), |b| {
+                b.iter(|| warm.authorize(black_box(&headers), &policy).unwrap())
+            });
+            c.bench_function(format!("h_refusal_{recorder}"), |b| {
+                b.iter(|| warm.authorize(black_box(&no_token), &policy).unwrap_err())
+            });
+        };
+        match recorder {
+            "prometheus" => metrics::with_local_recorder(&prometheus, run),
+            _ => run(),
+        }
+    }
 }
 
 criterion_group!(all, benches);

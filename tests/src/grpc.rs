@@ -13,6 +13,7 @@ use scw_private::tonic_0_14::{ScwPrivateInterceptor, protect};
 use scw_private::{Access, Claims, Policy, TokenKind, Verifier, scw_private};
 use tokio_stream::Stream;
 use tonic::metadata::{MetadataKey, MetadataValue};
+use tonic::server::NamedService as _;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status, Streaming};
@@ -262,9 +263,11 @@ pub fn serve_grpc_on(
             tokio::spawn(server.serve_with_incoming(incoming));
         }
         Form::Interceptor(policy) => {
+            // Named, as the guide recommends, so its refusals name the service.
+            let named = ScwPrivateInterceptor::new(policy).service_name(ProbeServer::<Plain>::NAME);
             let interceptor = match verifier {
-                Some(verifier) => ScwPrivateInterceptor::new(policy).verifier(verifier),
-                None => ScwPrivateInterceptor::new(policy),
+                Some(verifier) => named.verifier(verifier),
+                None => named,
             };
             let server =
                 Server::builder().add_service(ProbeServer::with_interceptor(plain, interceptor));

@@ -117,6 +117,20 @@ async fn a_protected_grpc_method_names_its_route() {
     );
 }
 
+#[tokio::test]
+async fn a_named_interceptor_names_its_service() {
+    logs();
+    let (addr, _) = serve_grpc(Form::Interceptor(Policy::new()), Some(verifier(false))).await;
+    let mut client = grpc_client(addr).await;
+    let id = "interceptor-7c6b5a49-3f2e-4d1c-8b0a-9f8e7d6c5b4a";
+    let refused = call_route(&mut client, Route::Any, &[("x-request-id", id)])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    let event = refusal_of(id);
+    assert!(event.contains(r#"route="/scw.test.Probe""#), "{event}");
+}
+
 /// A request id is logged only when it is short visible ASCII: what the platform sends. A
 /// client's longer one, or one with a space, is left out, and the refusal logged without it.
 #[tokio::test]

@@ -188,7 +188,7 @@ impl<T> MethodRequest for Request<T> {
             // Checked for another method, or not at all.
             _ => {
                 let rejection = Rejection::misconfigured(ConfigError::UncheckedMethod { method });
-                metrics::check(Err(&rejection), Protocol::Grpc);
+                metrics::check_without_verifier(Err(&rejection), Protocol::Grpc);
                 log::refused(&rejection, false, log::Context::default());
                 Err(rejection.into())
             }

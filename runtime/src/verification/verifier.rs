@@ -17,7 +17,7 @@ use crate::verification::config::ConfigError;
 use crate::verification::extract::{self, Credential, RequestHeaders};
 use crate::verification::key::PublicKey;
 use crate::verification::log;
-use crate::verification::metrics::{self, Protocol};
+use crate::verification::metrics::{Instruments, Protocol};
 use crate::verification::platform::{self, Platform, Privacy};
 use crate::verification::policy::Policy;
 use crate::verification::rejection::Rejection;
@@ -84,6 +84,8 @@ struct Inner {
     /// The header names policies ask for (`Policy::header`), parsed once each: `None` for a
     /// string that is not a header name.
     policy_headers: Cache<&'static str, Option<HeaderName>>,
+    /// What the checks record (feature `metrics`).
+    instruments: Instruments,
 }
 
 /// Where a verifier's key, ids and privacy come from.
@@ -195,6 +197,7 @@ impl Verifier {
                 cache,
                 // A service names a handful of custom headers at most.
                 policy_headers: Cache::new(64),
+                instruments: Instruments::default(),
             }),
         }
     }
@@ -326,7 +329,7 @@ impl Verifier {
         H: RequestHeaders + ?Sized,
     {
         let result = self.check(headers, policy);
-        metrics::check(result.as_ref(), protocol);
+        self.inner.instruments.check(result.as_ref(), protocol);
         if let Err(rejection) = &result {
             let route = route().map(log::without_tokens);
             let context = log::Context {
@@ -478,11 +481,11 @@ impl Verifier {
         let cache = &self.inner.cache;
         let (claims, hit) = match cache.lookup(token, rules, now) {
             Some(hit) => {
-                metrics::cache_hit();
+                self.inner.instruments.cache_hit();
                 (hit?, true)
             }
             None => {
-                let timer = metrics::cache_miss();
+                let timer = self.inner.instruments.cache_miss();
                 let verified = token::verify(token, key, rules, now);
                 timer.stop();
                 (Arc::new(verified?), false)

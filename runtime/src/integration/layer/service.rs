@@ -52,12 +52,10 @@ where
         // A layer sees no router: the path, without its query.
         let route = || Some(request.uri().path().into());
         let grpc = is_grpc_call(&request);
-        match self.verifier.authorize_on(
-            request.headers(),
-            &policy,
-            Protocol::answering(grpc),
-            route,
-        ) {
+        match self
+            .verifier
+            .authorize_on(request.headers(), &policy, protocol(grpc), route)
+        {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 ResponseFuture::inner(self.inner.call(request))
@@ -82,6 +80,11 @@ pub(crate) fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Optio
     };
     response.extensions_mut().insert(rejection.kind());
     response
+}
+
+/// The protocol a refusal is answered in, for the check's metrics.
+pub(crate) fn protocol(grpc: bool) -> Protocol {
+    if grpc { Protocol::Grpc } else { Protocol::Http }
 }
 
 /// Whether a request is a gRPC call: a `POST` whose `content-type` is `application/grpc`,

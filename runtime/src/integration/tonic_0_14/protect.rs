@@ -26,9 +26,8 @@ use tower_service::Service;
 use crate::Verifier;
 use crate::expansion::ServiceMethod;
 use crate::integration::hand_to_service;
-use crate::integration::layer::service::{is_grpc_call, refusal};
+use crate::integration::layer::service::{is_grpc_call, protocol, refusal};
 use crate::integration::layer::{ResponseBody, ResponseFuture};
-use crate::verification::metrics::Protocol;
 
 /// A tonic service whose `impl` carries `#[scw_private]`, which gives it a table of its
 /// methods and their policies: what [`protect`] enforces.
@@ -152,10 +151,9 @@ where
         // `/package.Service/Method`.
         let route = || Some(request.uri().path().into());
         let grpc = is_grpc_call(&request);
-        let protocol = Protocol::answering(grpc);
         match self
             .verifier
-            .authorize_on(request.headers(), policy, protocol, route)
+            .authorize_on(request.headers(), policy, protocol(grpc), route)
         {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
