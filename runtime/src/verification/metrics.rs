@@ -544,7 +544,11 @@ mod tests {
         );
         assert!(!record::REFUSALS.contains(&Reason::Misconfigured));
         // Each has a slot of its own among the handles.
-        assert!(record::REFUSALS.iter().all(|&r| (r as usize) < record::REASON_SLOTS));
+        assert!(
+            record::REFUSALS
+                .iter()
+                .all(|&r| (r as usize) < record::REASON_SLOTS)
+        );
     }
 
     /// Each outcome's handle is its own key's: counted through a verifier's instruments, each
@@ -559,11 +563,17 @@ mod tests {
         let origin = Origin::Environment;
         let misconfigurations = || {
             [
-                ConfigError::Key { origin, error: KeyError::Empty },
+                ConfigError::Key {
+                    origin,
+                    error: KeyError::Empty,
+                },
                 ConfigError::MissingNamespaceId { origin },
                 ConfigError::MissingContainerId { origin },
                 ConfigError::InvalidPrivacy,
-                ConfigError::ConflictingPolicy { first: "a", second: "b" },
+                ConfigError::ConflictingPolicy {
+                    first: "a",
+                    second: "b",
+                },
                 ConfigError::NoHeaders,
                 ConfigError::UncheckedMethod { method: "m" },
             ]
@@ -592,8 +602,10 @@ mod tests {
         });
         let text = prometheus.render();
         let value = |key: &metrics::Key| {
-            let labels: Vec<String> =
-                key.labels().map(|l| format!(r#"{}="{}""#, l.key(), l.value())).collect();
+            let labels: Vec<String> = key
+                .labels()
+                .map(|l| format!(r#"{}="{}""#, l.key(), l.value()))
+                .collect();
             let series = format!("{}{{{}}} ", key.name(), labels.join(","));
             text.lines()
                 .find_map(|line| line.strip_prefix(&series)?.parse::<u64>().ok())
@@ -601,12 +613,27 @@ mod tests {
         };
         for (i, outcome) in outcomes.iter().enumerate() {
             let count = i as u64 + 1;
-            assert_eq!(value(record::check_key(outcome.as_ref(), Protocol::Http)), count);
-            assert_eq!(value(record::check_key(outcome.as_ref(), Protocol::Grpc)), count + 1);
+            assert_eq!(
+                value(record::check_key(outcome.as_ref(), Protocol::Http)),
+                count
+            );
+            assert_eq!(
+                value(record::check_key(outcome.as_ref(), Protocol::Grpc)),
+                count + 1
+            );
         }
-        assert!(text.contains("\nscw_private_token_cache_hits_total 1\n"), "{text}");
-        assert!(text.contains("\nscw_private_token_cache_misses_total 2\n"), "{text}");
-        assert!(text.contains("\nscw_private_token_verification_seconds_count 2\n"), "{text}");
+        assert!(
+            text.contains("\nscw_private_token_cache_hits_total 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nscw_private_token_cache_misses_total 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\nscw_private_token_verification_seconds_count 2\n"),
+            "{text}"
+        );
     }
 
     #[cfg(feature = "metrics")]
