@@ -86,8 +86,8 @@ pub struct ScwPrivateInterceptor {
     verifier: Verifier,
     policy: Policy,
     /// `/package.Service`, the route a refusal's event names, when the service's name was
-    /// given.
-    route: Option<Box<str>>,
+    /// given. Shared: a router may clone the interceptor for every call.
+    route: Option<std::sync::Arc<str>>,
 }
 
 impl ScwPrivateInterceptor {
