@@ -356,6 +356,23 @@ mod tests {
         );
     }
 
+    /// A method that finds its call unchecked counts a misconfiguration, though no verifier
+    /// is at hand.
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn an_unchecked_method_is_counted_as_misconfigured() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let prometheus = recorder.handle();
+        ::metrics::with_local_recorder(&recorder, || {
+            for _ in 0..2 {
+                assert!(Request::new(()).confirm("say_hello").is_err());
+            }
+        });
+        let series = r#"scw_private_checks_total{outcome="misconfigured",setting="method",protocol="grpc"} 2"#;
+        let text = prometheus.render();
+        assert!(text.lines().any(|line| line == series), "{text}");
+    }
+
     #[test]
     fn binary_metadata_is_never_a_token() {
         let mut interceptor = ScwPrivateInterceptor::new(Policy::new()).verifier(verifier());

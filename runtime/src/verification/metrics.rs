@@ -249,8 +249,9 @@ mod record {
         NamespaceTokenRequired => "insufficient_scope", "namespace_token_required";
     }
 
-    /// Slots for refusals, indexed by the reason's discriminant (a test checks they fit).
-    pub(super) const REASON_SLOTS: usize = Reason::Misconfigured as usize + 1;
+    /// Slots for refusals, indexed by the reason's discriminant: `Misconfigured`, the last
+    /// variant, has none (a test checks that every other one fits).
+    pub(super) const REASON_SLOTS: usize = Reason::Misconfigured as usize;
 
     /// How a request got in, as the `access` label says it.
     #[derive(Clone, Copy)]
@@ -638,6 +639,30 @@ mod tests {
         );
     }
 
+    /// `describe` gives the recorder each metric's help text, which Prometheus prints.
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn every_metric_is_described() {
+        let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+        let prometheus = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            describe();
+            let instruments = Instruments::default();
+            instruments.check(Err(&Rejection::new(crate::Reason::NoToken)), Protocol::Http);
+            instruments.cache_hit();
+            instruments.cache_miss().stop();
+        });
+        let text = prometheus.render();
+        for name in [
+            CHECKS_TOTAL,
+            TOKEN_CACHE_HITS_TOTAL,
+            TOKEN_CACHE_MISSES_TOTAL,
+            TOKEN_VERIFICATION_SECONDS,
+        ] {
+            assert!(text.contains(&format!("# HELP {name} ")), "{name}: {text}");
+        }
+    }
+
     #[cfg(feature = "metrics")]
     #[test]
     fn a_misconfiguration_names_the_setting() {
@@ -690,6 +715,13 @@ mod tests {
             }),
             "public"
         );
+        for (variable, expected) in [
+            (crate::env::NAMESPACE_ID, "namespace_id"),
+            (crate::env::CONTAINER_ID, "container_id"),
+            ("SOMETHING_ELSE", "other"),
+        ] {
+            assert_eq!(setting(ConfigError::NotUnicode { variable }), expected);
+        }
         assert_eq!(setting(ConfigError::NoHeaders), "headers");
         assert_eq!(
             setting(ConfigError::UncheckedMethod { method: "/a.B/C" }),
