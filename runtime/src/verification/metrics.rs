@@ -82,8 +82,16 @@ pub(crate) struct Instruments {
 }
 
 impl std::fmt::Debug for Instruments {
+    /// Whether the handles are registered: a verifier that registered them before any
+    /// recorder was installed counts into no-op handles.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Instruments")
+        #[cfg(feature = "metrics")]
+        let registered = self.handles.get().is_some();
+        #[cfg(not(feature = "metrics"))]
+        let registered = false;
+        f.debug_struct("Instruments")
+            .field("registered", &registered)
+            .finish()
     }
 }
 
@@ -636,6 +644,21 @@ mod tests {
         assert!(
             text.contains("\nscw_private_token_verification_seconds_count 2\n"),
             "{text}"
+        );
+    }
+
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn debug_says_whether_the_handles_are_registered() {
+        let instruments = Instruments::default();
+        assert_eq!(
+            format!("{instruments:?}"),
+            "Instruments { registered: false }"
+        );
+        instruments.cache_hit();
+        assert_eq!(
+            format!("{instruments:?}"),
+            "Instruments { registered: true }"
         );
     }
 
