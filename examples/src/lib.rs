@@ -170,27 +170,26 @@ pub fn prometheus() -> &'static metrics_exporter_prometheus::PrometheusHandle {
 /// the platform routes nothing to a second port, and the collector that pushes the metrics to
 /// Cockpit runs in the same container.
 pub fn metrics_addr() -> SocketAddr {
-    let port = match std::env::var("METRICS_PORT") {
-        Err(_) => 9464,
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port_from_env("METRICS_PORT", 9464)))
+}
+
+/// The port in the variable `name`, `default` when it is unset; the process exits (status 2)
+/// when it is set to anything but a port number.
+fn port_from_env(name: &str, default: u16) -> u16 {
+    match std::env::var(name) {
+        Err(_) => default,
         Ok(port) => port.trim().parse().unwrap_or_else(|_| {
-            eprintln!("METRICS_PORT={port:?} is not a port number");
+            eprintln!("{name}={port:?} is not a port number");
             std::process::exit(2);
         }),
-    };
-    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+    }
 }
 
 /// Where to listen: `$LISTEN_HOST:$PORT`. The platform requires `0.0.0.0` (the default) and
 /// sets `PORT` (8080 when unset); `LISTEN_HOST=127.0.0.1` keeps a local run, behind
 /// `scw-jwt edge` for instance, out of reach of other machines.
 pub fn listen_addr() -> SocketAddr {
-    let port = match std::env::var("PORT") {
-        Err(_) => 8080,
-        Ok(port) => port.trim().parse().unwrap_or_else(|_| {
-            eprintln!("PORT={port:?} is not a port number");
-            std::process::exit(2);
-        }),
-    };
+    let port = port_from_env("PORT", 8080);
     let host = match std::env::var("LISTEN_HOST") {
         Err(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         Ok(host) => host.trim().parse().unwrap_or_else(|_| {
