@@ -311,7 +311,13 @@ impl Verifier {
     where
         H: RequestHeaders + ?Sized,
     {
-        self.authorize_on(headers, policy, Protocol::of(headers), || None)
+        // Read only where checks are counted (feature `metrics`).
+        let protocol = if cfg!(feature = "metrics") {
+            Protocol::of(headers)
+        } else {
+            Protocol::Http
+        };
+        self.authorize_on(headers, policy, protocol, || None)
     }
 
     /// [`authorize`](Self::authorize) for a form that knows the protocol it answers in and

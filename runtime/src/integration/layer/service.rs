@@ -51,16 +51,17 @@ where
         };
         // A layer sees no router: the path, without its query.
         let route = || Some(request.uri().path().into());
-        let grpc = is_grpc_call(&request);
-        match self
-            .verifier
-            .authorize_on(request.headers(), &policy, protocol(grpc), route)
-        {
+        match self.verifier.authorize_on(
+            request.headers(),
+            &policy,
+            counted_protocol(&request),
+            route,
+        ) {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 ResponseFuture::inner(self.inner.call(request))
             }
-            Err(rejection) => ResponseFuture::refused(refusal(&rejection, grpc)),
+            Err(rejection) => ResponseFuture::refused(refusal(&rejection, is_grpc_call(&request))),
         }
     }
 }
@@ -82,9 +83,15 @@ pub(crate) fn refusal(rejection: &Rejection, grpc: bool) -> http::Response<Optio
     response
 }
 
-/// The protocol a refusal is answered in, for the check's metrics.
-pub(crate) fn protocol(grpc: bool) -> Protocol {
-    if grpc { Protocol::Grpc } else { Protocol::Http }
+/// The protocol a check is counted under: the one its refusal would be answered in. Read
+/// only where checks are counted (feature `metrics`), so that without it an accepted request
+/// costs no more than it did.
+pub(crate) fn counted_protocol<B>(request: &http::Request<B>) -> Protocol {
+    if cfg!(feature = "metrics") && is_grpc_call(request) {
+        Protocol::Grpc
+    } else {
+        Protocol::Http
+    }
 }
 
 /// Whether a request is a gRPC call: a `POST` whose `content-type` is `application/grpc`,

@@ -26,7 +26,7 @@ use tower_service::Service;
 use crate::Verifier;
 use crate::expansion::ServiceMethod;
 use crate::integration::hand_to_service;
-use crate::integration::layer::service::{is_grpc_call, protocol, refusal};
+use crate::integration::layer::service::{counted_protocol, is_grpc_call, refusal};
 use crate::integration::layer::{ResponseBody, ResponseFuture};
 
 /// A tonic service whose `impl` carries `#[scw_private]`, which gives it a table of its
@@ -150,17 +150,18 @@ where
         };
         // `/package.Service/Method`.
         let route = || Some(request.uri().path().into());
-        let grpc = is_grpc_call(&request);
-        match self
-            .verifier
-            .authorize_on(request.headers(), policy, protocol(grpc), route)
-        {
+        match self.verifier.authorize_on(
+            request.headers(),
+            policy,
+            counted_protocol(&request),
+            route,
+        ) {
             Ok(access) => {
                 hand_to_service(request.extensions_mut(), access);
                 request.extensions_mut().insert(CheckedMethod(method.name));
                 ResponseFuture::inner(self.inner.call(request))
             }
-            Err(rejection) => ResponseFuture::refused(refusal(&rejection, grpc)),
+            Err(rejection) => ResponseFuture::refused(refusal(&rejection, is_grpc_call(&request))),
         }
     }
 }
