@@ -25,8 +25,9 @@ use crate::Verifier;
 /// The verifier of a form that has no moment to be given one (the attribute on an HTTP
 /// handler, the extractors, `tonic_0_14::authorize`): a request extension of type
 /// [`Verifier`] (an application's own), else [`Verifier::global`]. The forms that are built
-/// (the tower layer, the tonic interceptor, `tonic_0_14::protect`) never call this: they keep the verifier they were built with, so an
-/// `Extension` layer on the wrong side of them cannot swap their rules for the defaults.
+/// (the tower layer, the tonic interceptor, `tonic_0_14::protect`) never call this: they keep
+/// the verifier they were built with, so an `Extension` layer on the wrong side of them
+/// cannot swap their rules for the defaults.
 /// actix-web's extractors read app data instead, by the same rule (`actix.rs`).
 ///
 /// Borrowed, never cloned: this runs on every request.

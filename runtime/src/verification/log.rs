@@ -322,39 +322,24 @@ mod tests {
             route: Some("/users/{id}"),
             request_id: Some("req-1"),
         };
-        let logs = capture(|| {
-            refused_with(
-                &Rejection::new(crate::Reason::Expired),
-                false,
-                context,
-                &loud,
-            );
-            let route_only = Context {
+        // Both fields, the route only, the id only, neither.
+        let contexts = [
+            context,
+            Context {
                 request_id: None,
                 ..context
-            };
-            refused_with(
-                &Rejection::new(crate::Reason::Expired),
-                false,
-                route_only,
-                &loud,
-            );
-            let id_only = Context {
+            },
+            Context {
                 route: None,
                 ..context
-            };
-            refused_with(
-                &Rejection::new(crate::Reason::Expired),
-                false,
-                id_only,
-                &loud,
-            );
-            refused_with(
-                &Rejection::new(crate::Reason::Expired),
-                false,
-                Context::default(),
-                &loud,
-            );
+            },
+            Context::default(),
+        ];
+        let logs = capture(|| {
+            for context in contexts {
+                let expired = Rejection::new(crate::Reason::Expired);
+                refused_with(&expired, false, context, &loud);
+            }
         });
         let lines: Vec<&str> = logs.lines().collect();
         assert_eq!(lines.len(), 4, "{logs}");
