@@ -299,3 +299,33 @@ fn the_body_and_the_future_say_what_they_are_in_debug() {
     )));
     assert_eq!(format!("{future:?}"), "ResponseFuture { .. }");
 }
+
+/// A check is counted under the protocol its refusal is answered in: gRPC for a gRPC call,
+/// HTTP for anything else, a `GET` that claims gRPC's content type included.
+#[cfg(feature = "metrics")]
+#[test]
+fn a_check_is_counted_under_the_protocol_it_is_answered_in() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let prometheus = recorder.handle();
+    metrics::with_local_recorder(&recorder, || {
+        // Built here: a verifier registers its handles with the recorder of its first check.
+        let layer = ScwPrivateLayer::new(Policy::new()).verifier(verifier(false));
+        let grpc = [("content-type", "application/grpc")];
+        assert_eq!(call(&layer, &grpc).headers()["grpc-status"], "16");
+        assert_eq!(call_with(&layer, http::Method::GET, &grpc).status(), 401);
+        assert_eq!(
+            call(&layer, &[("content-type", "application/json")]).status(),
+            401
+        );
+    });
+    let text = prometheus.render();
+    for (protocol, count) in [("grpc", 1), ("http", 2)] {
+        let series = format!(
+            r#"scw_private_checks_total{{outcome="refused",class="missing_token",reason="no_token",protocol="{protocol}"}} {count}"#
+        );
+        assert!(
+            text.lines().any(|line| line == series),
+            "{series} in {text}"
+        );
+    }
+}
