@@ -158,6 +158,28 @@ fn a_mistyped_command_never_echoes_an_iam_key() {
     }
 }
 
+/// The variable that names the pipe an edge's IAM keys come through is the edge's own, set for
+/// itself when it starts again. Set by anyone else to a standard stream or to no descriptor
+/// at all, it is refused as a mistake of use before the edge takes or reads the descriptor:
+/// an edge that read stderr for keys would close it and fail without a word.
+#[test]
+fn the_key_pipe_variable_never_names_a_standard_stream() {
+    for value in ["0", "1", "2", "-1", "three", ""] {
+        let output = Command::new(env!("CARGO_BIN_EXE_scw-jwt"))
+            .args(["edge", "--key", "k.pem", "--", "true"])
+            .env("SCW_JWT_IAM_KEYS_FD", value)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
+        let said = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{value:?}: {said}");
+        assert!(
+            said.contains("SCW_JWT_IAM_KEYS_FD is set by the edge only"),
+            "{value:?}: {said}"
+        );
+    }
+}
+
 /// A file that holds secrets is refused, as ssh refuses a loose private key, when users other
 /// than its owner may read or write it; the message says the command that fixes it. A symlink
 /// is followed: the file it points to must be private.
