@@ -140,34 +140,23 @@ const KILL_ALL_LIMIT: Duration = Duration::from_secs(10);
 /// keeps one member alive that no reading of `/proc` has seen yet. So the descendants are
 /// first *frozen*: every reading sends SIGSTOP to every live descendant it finds, until two
 /// readings in a row find every one stopped, no new pid (zombies included), and no process
-/// gone between its listing and its `stat`. A stopped process cannot fork; a process forked
-/// before its parent stopped is in the next reading (under its parent, or under the edge,
-/// their subreaper, if its parent has exited); and a member that forks and exits between its
-/// listing and its `stat` (so that its child is not in the reading) spoils the reading, as a
-/// new zombie or by vanishing. Only then is each one sent SIGKILL, which ends stopped processes too. A process
-/// of another user that exits during a reading only makes the freeze read once more.
+/// gone between its listing and its `stat` ([`Freeze`]). A stopped process cannot fork; a
+/// process forked before its parent stopped is in the next reading (under its parent, or under
+/// the edge, their subreaper, if its parent has exited); and a member that forks and exits
+/// between its listing and its `stat` (so that its child is not in the reading) spoils the
+/// reading, as a new zombie or by vanishing. Only then is each one sent SIGKILL, which ends
+/// stopped processes too. A process of another user that exits during a reading only makes the
+/// freeze read once more.
 pub(super) fn kill_all(service: libc::pid_t) {
     let deadline = Instant::now() + KILL_ALL_LIMIT;
-    let mut seen: HashSet<libc::pid_t> = HashSet::new();
-    let mut quiet_readings = 0;
-    while quiet_readings < 2 && Instant::now() < deadline {
+    let mut freeze = Freeze::default();
+    while !freeze.is_complete() && Instant::now() < deadline {
         let (processes, vanished) = reading();
-        let mut settled = !vanished;
-        for pid in below(edge(), &processes) {
-            let Some(process) = processes.get(&pid) else {
-                continue;
-            };
-            // A new zombie spoils the reading too: a member that forked and exited between
-            // its listing and its `stat` reads as a zombie, and its child is not listed.
-            settled &= !seen.insert(pid) && (process.stopped || process.zombie);
-            if !process.zombie {
-                signal(pid, libc::SIGSTOP);
-            }
+        for pid in freeze.read(edge(), &processes, vanished) {
+            signal(pid, libc::SIGSTOP);
         }
-        quiet_readings = if settled { quiet_readings + 1 } else { 0 };
-        if !settled {
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        // Time for the signals to land before the next reading; a freeze takes a few.
+        std::thread::sleep(Duration::from_millis(1));
     }
     loop {
         let alive = live_descendants(&processes());
@@ -179,6 +168,56 @@ pub(super) fn kill_all(service: libc::pid_t) {
             return;
         }
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The freeze of [`kill_all`], one reading of `/proc` at a time: the rule for when every
+/// descendant is stopped, apart from the signals that stop them.
+#[derive(Default)]
+struct Freeze {
+    /// Every descendant any reading found, zombies included.
+    seen: HashSet<libc::pid_t>,
+    /// How many readings in a row have settled.
+    settled_readings: u32,
+}
+
+impl Freeze {
+    /// Settled readings in a row that complete the freeze: one could be read just before a
+    /// stopped process's last child appeared under the edge; the next would see it.
+    const SETTLED_READINGS: u32 = 2;
+
+    /// Takes one reading of the processes below `root`, `vanished` if a process was gone
+    /// before its `stat` could be read, and returns the live descendants to stop. The reading
+    /// settles when nothing vanished, no descendant is new, and every one is stopped or a zombie.
+    fn read(
+        &mut self,
+        root: libc::pid_t,
+        processes: &HashMap<libc::pid_t, Process>,
+        vanished: bool,
+    ) -> Vec<libc::pid_t> {
+        let mut settled = !vanished;
+        let mut to_stop = Vec::new();
+        for pid in below(root, processes) {
+            let Some(process) = processes.get(&pid) else {
+                continue;
+            };
+            // A new zombie spoils the reading too: a member that forked and exited between
+            // its listing and its `stat` reads as a zombie, and its child is not listed.
+            settled &= !self.seen.insert(pid) && (process.stopped || process.zombie);
+            if !process.zombie {
+                to_stop.push(pid);
+            }
+        }
+        self.settled_readings = if settled {
+            self.settled_readings + 1
+        } else {
+            0
+        };
+        to_stop
+    }
+
+    fn is_complete(&self) -> bool {
+        self.settled_readings >= Self::SETTLED_READINGS
     }
 }
 
@@ -364,6 +403,16 @@ mod tests {
     fn a_running_process_has_a_live_thread_and_an_exited_one_has_none() {
         let this = libc::pid_t::try_from(std::process::id()).unwrap();
         assert!(has_a_live_thread(this));
+        // A process of one sleeping thread: this one's threads come and go with the other
+        // tests, and one that is exiting reads as dead (`X`) for a moment.
+        let mut sleeping = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let sleeping_pid = libc::pid_t::try_from(sleeping.id()).unwrap();
+        assert!(has_a_live_thread(sleeping_pid));
+        sleeping.kill().unwrap();
+        sleeping.wait().unwrap();
 
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = libc::pid_t::try_from(child.id()).unwrap();
@@ -376,5 +425,120 @@ mod tests {
         assert!(!has_a_live_thread(pid));
         child.wait().unwrap();
         assert!(!has_a_live_thread(pid), "a reaped process has no threads");
+    }
+
+    /// A listener of a process outside the service's tree is not the service's, even one of
+    /// the same user opened after the watch started: here the test process, which has the
+    /// edge's place (the tree is what runs below it).
+    #[test]
+    fn a_listener_outside_the_service_s_tree_is_never_exposed() {
+        let watch = Watch::start();
+        let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let exposed = watch.exposed().expect("Linux has socket tables");
+        assert!(
+            !exposed.iter().any(|socket| socket.address.port() == port),
+            "{}",
+            exposed
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+
+    fn process(parent: libc::pid_t, state: &str) -> Process {
+        Process {
+            parent,
+            zombie: state == "Z",
+            stopped: state == "T",
+        }
+    }
+
+    /// A process in a reading of `/proc`: its pid, its parent's, and its state.
+    type Row = (libc::pid_t, libc::pid_t, &'static str);
+
+    fn reading_of(processes: &[Row]) -> HashMap<libc::pid_t, Process> {
+        processes
+            .iter()
+            .map(|&(pid, parent, state)| (pid, process(parent, state)))
+            .collect()
+    }
+
+    fn sorted(mut pids: Vec<libc::pid_t>) -> Vec<libc::pid_t> {
+        pids.sort_unstable();
+        pids
+    }
+
+    const EDGE: libc::pid_t = 100;
+
+    #[test]
+    fn a_freeze_stops_every_live_descendant_and_completes_on_two_settled_readings() {
+        let mut freeze = Freeze::default();
+        // The service (101), its child (102), an orphan the edge inherited (103), a zombie
+        // (104), and processes that are not the edge's (1, 200, 201).
+        let running = reading_of(&[
+            (1, 0, "S"),
+            (101, EDGE, "S"),
+            (102, 101, "R"),
+            (103, EDGE, "S"),
+            (104, 101, "Z"),
+            (200, 1, "S"),
+            (201, 200, "R"),
+        ]);
+        assert_eq!(sorted(freeze.read(EDGE, &running, false)), [101, 102, 103]);
+        assert_eq!(freeze.settled_readings, 0, "every descendant was new");
+        assert!(!freeze.is_complete());
+
+        let stopped = reading_of(&[
+            (1, 0, "S"),
+            (101, EDGE, "T"),
+            (102, 101, "T"),
+            (103, EDGE, "T"),
+            (104, 101, "Z"),
+            (200, 1, "S"),
+            (201, 200, "R"),
+        ]);
+        assert_eq!(sorted(freeze.read(EDGE, &stopped, false)), [101, 102, 103]);
+        assert_eq!(freeze.settled_readings, 1);
+        assert!(!freeze.is_complete(), "one settled reading is not enough");
+        freeze.read(EDGE, &stopped, false);
+        assert!(freeze.is_complete());
+    }
+
+    #[test]
+    fn a_running_new_or_vanished_process_spoils_a_reading_and_starts_the_count_again() {
+        let stopped = [(101, EDGE, "T"), (102, 101, "T")];
+        let spoilers: [(&str, Vec<Row>, bool); 4] = [
+            (
+                "a descendant still running",
+                vec![(101, EDGE, "T"), (102, 101, "R")],
+                false,
+            ),
+            (
+                "a new stopped descendant",
+                vec![(101, EDGE, "T"), (102, 101, "T"), (103, 102, "T")],
+                false,
+            ),
+            (
+                "a new zombie",
+                vec![(101, EDGE, "T"), (102, 101, "T"), (103, 102, "Z")],
+                false,
+            ),
+            (
+                "a process gone before its stat was read",
+                stopped.to_vec(),
+                true,
+            ),
+        ];
+        for (what, spoiler, vanished) in spoilers {
+            let mut freeze = Freeze::default();
+            freeze.read(EDGE, &reading_of(&stopped), false);
+            freeze.read(EDGE, &reading_of(&stopped), false);
+            assert_eq!(freeze.settled_readings, 1, "{what}");
+            freeze.read(EDGE, &reading_of(&spoiler), vanished);
+            assert_eq!(freeze.settled_readings, 0, "{what} settled a reading");
+            assert!(!freeze.is_complete(), "{what} completed the freeze");
+        }
     }
 }
