@@ -553,7 +553,7 @@ mod tests {
         let level = |needle: &str| -> Vec<&str> {
             logs.lines()
                 .filter(|line| line.contains(needle))
-                .map(|line| line.split_whitespace().nth(1).unwrap_or_default())
+                .map(|line| line.split_whitespace().next().unwrap_or_default())
                 .collect()
         };
         // Loud once a minute, then quiet: the hint at warn, a misconfiguration at error.

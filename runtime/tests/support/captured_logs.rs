@@ -13,11 +13,15 @@ pub(crate) struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
 
 impl CapturedLogs {
     /// A subscriber that writes every event, at every level, here.
+    ///
+    /// Without timestamps: a test that asserts a value is absent from an event (a path's
+    /// `42`, say) must not fail because the clock's microseconds happened to spell it.
     pub(crate) fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + 'static {
         let sink = self.clone();
         tracing_subscriber::fmt()
             .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
             .with_ansi(false)
+            .without_time()
             .with_writer(move || sink.clone())
             .finish()
     }
