@@ -1,11 +1,13 @@
 //! The `scw-jwt` binary, run as a user runs it.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scw_private::{Policy, Reason, RejectionKind, Scope, TokenKind, Verifier};
+
+mod support;
+use support::Scratch;
 
 const NS: &str = "11111111-1111-4111-8111-111111111111";
 const CT: &str = "22222222-2222-4222-8222-222222222222";
@@ -25,21 +27,14 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A fresh directory under the system's temporary directory.
-fn temp_dir() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "scw-jwt-test-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A fresh directory under the system's temporary directory, removed when dropped.
+fn temp_dir() -> Scratch {
+    Scratch::new("test")
 }
 
 /// Generates keys into a new directory and returns it: 2048 bits, which are fast to make
 /// (the default, 4096 like the platform's, is tested on its own).
-fn keys() -> PathBuf {
+fn keys() -> Scratch {
     let dir = temp_dir();
     let output = scw_jwt(&["keygen", "--out", dir.to_str().unwrap(), "--bits", "2048"]);
     assert!(output.status.success(), "{}", stderr(&output));

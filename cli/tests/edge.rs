@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{edge_with_output, key_file, keys, says, signal, wait_exit, write_private};
+use support::{Scratch, edge_with_output, key_file, keys, says, signal, wait_exit, write_private};
 
 const NS: &str = "11111111-aaaa-4aaa-8aaa-0000000000e1";
 const CT: &str = "22222222-bbbb-4bbb-8bbb-0000000000e1";
@@ -583,7 +583,7 @@ fn a_private_edge_refuses_a_service_reachable_beyond_loopback() {
 
 #[test]
 fn iam_keys_come_from_a_file_or_a_variable_and_are_never_printed() {
-    let file = std::env::temp_dir().join(format!("scw-jwt-iam-keys-{}", std::process::id()));
+    let file = Scratch::new("iam-keys");
     write_private(&file, &format!("# the team's key\n\n{IAM_KEY}\n"));
     let quickstart = quickstart().to_str().unwrap().to_owned();
     let file_flag = ["--port", "0", "--iam-key-file", file.to_str().unwrap()];
@@ -630,7 +630,6 @@ fn iam_keys_come_from_a_file_or_a_variable_and_are_never_printed() {
             assert_eq!(refused.status, 403);
         }
     }
-    let _ = std::fs::remove_file(file);
 }
 
 #[test]
@@ -675,15 +674,13 @@ fn a_request_body_that_stops_arriving_is_cut() {
 /// and body, is sent on the channel; `GET /hang-up` is closed without an answer, and
 /// everything else gets a 200.
 fn edge_in_front_of_the_test() -> (Edge, std::sync::mpsc::Receiver<String>) {
-    static SERVICES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = SERVICES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let file = std::env::temp_dir().join(format!("scw-jwt-edge-port-{}-{n}", std::process::id()));
+    let file = Scratch::new("edge-port");
     let script = format!(
         "printf %s \"$PORT\" > '{0}.part' && mv '{0}.part' '{0}' && exec sleep 600",
         file.display()
     );
     let (requests, received) = std::sync::mpsc::channel();
-    let port_file = file.clone();
+    let port_file = file.to_path_buf();
     std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(10);
         let port = loop {
@@ -734,7 +731,6 @@ fn edge_in_front_of_the_test() -> (Edge, std::sync::mpsc::Receiver<String>) {
     let flags = ["--port", "0", "--privacy", "public"];
     let (process, front, service_pid, banner) =
         start_edge_with_banner(&flags, &["sh", "-c", &script]);
-    let _ = std::fs::remove_file(&file);
     let edge = Edge {
         process,
         front: front.unwrap_or_else(|| panic!("the edge did not start: {banner:?}")),
@@ -881,8 +877,7 @@ fn a_daemonised_service_never_outlives_the_edge() {
             format!("{daemonise}; sleep 1; exit 0"),
         ),
     ] {
-        let pid_file = std::env::temp_dir().join(format!("scw-jwt-daemon-{}", std::process::id()));
-        let _ = std::fs::remove_file(&pid_file);
+        let pid_file = Scratch::new("daemon");
         let (mut process, said) = edge_with_output(
             &[],
             &["sh", "-c", &script, &quickstart, pid_file.to_str().unwrap()],
@@ -921,7 +916,6 @@ fn a_daemonised_service_never_outlives_the_edge() {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = std::fs::remove_file(&pid_file);
     }
 }
 

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{edge_with_output, says, signal, wait_exit};
+use support::{Scratch, edge_with_output, says, signal, wait_exit};
 
 /// This test binary, run again as the service in `mode` (one of the `*_service` functions
 /// below, which return at once in a plain `cargo test`).
@@ -245,16 +245,14 @@ fn snooping_service() {
 /// any process's memory. Run as root (as CI is), they run the edge as `nobody`.
 const NOBODY: u32 = 65534;
 
-/// A directory `nobody` can read, holding copies of `files` it can run, and the test key as
-/// its own file: the checkout may sit where `nobody` cannot go (`/root`).
+/// A directory `nobody` can read (removed when the guard is dropped), holding copies of
+/// `files` it can run, and the test key as its own file: the checkout may sit where `nobody`
+/// cannot go (`/root`). Returns the directory, the key and the copies.
 fn reachable_by_nobody(
     files: &[&std::path::Path],
-) -> (std::path::PathBuf, Vec<std::path::PathBuf>) {
+) -> (Scratch, std::path::PathBuf, Vec<std::path::PathBuf>) {
     use std::os::unix::fs::PermissionsExt as _;
-    // One directory per call: each test removes its own when done.
-    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("scw-jwt-hostile-{}-{call}", std::process::id()));
+    let dir = Scratch::new("hostile");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     let copies = files
@@ -269,7 +267,7 @@ fn reachable_by_nobody(
     let key = dir.join("edge-key.pem");
     support::write_private(&key, &support::keys().private_pem());
     std::os::unix::fs::chown(&key, Some(NOBODY), Some(NOBODY)).unwrap();
-    (key, copies)
+    (dir, key, copies)
 }
 
 /// The service, of the edge's own user, reads neither the IAM key the edge was given (in its
@@ -283,10 +281,11 @@ fn the_service_reads_none_of_the_edge_s_secrets() {
     let root = unsafe { libc::geteuid() } == 0;
     let edge_binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
     let me = std::env::current_exe().unwrap();
-    let (key, binaries) = if root {
-        reachable_by_nobody(&[&edge_binary, &me])
+    let (_dir, key, binaries) = if root {
+        let (dir, key, copies) = reachable_by_nobody(&[&edge_binary, &me]);
+        (Some(dir), key, copies)
     } else {
-        (support::key_file().clone(), vec![edge_binary, me])
+        (None, support::key_file().clone(), vec![edge_binary, me])
     };
     for given in ["SCW_JWT_IAM_KEYS", "--iam-key"] {
         let mut edge = std::process::Command::new(&binaries[0]);
@@ -324,9 +323,6 @@ fn the_service_reads_none_of_the_edge_s_secrets() {
             );
         }
         assert!(!said.contains(SECRET), "{given}: {said}");
-    }
-    if root {
-        let _ = std::fs::remove_dir_all(key.parent().unwrap());
     }
 }
 
@@ -692,12 +688,18 @@ fn unprivileged(command: &mut std::process::Command) {
 /// counts it, as it would for two edges of one developer.
 static ONE_WATCH_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// The edge, its key and the listeners helper, where the user the edge runs as reaches them.
-fn listeners_setup() -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+/// The edge, its key and the listeners helper, where the user the edge runs as reaches them,
+/// in a directory that goes when the first value returned is dropped.
+fn listeners_setup() -> (
+    Scratch,
+    std::path::PathBuf,
+    std::path::PathBuf,
+    std::path::PathBuf,
+) {
     let edge = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
-    let (key, copies) = reachable_by_nobody(&[&edge]);
-    let listeners = compile_listeners(key.parent().unwrap());
-    (copies[0].clone(), key, listeners)
+    let (dir, key, copies) = reachable_by_nobody(&[&edge]);
+    let listeners = compile_listeners(&dir);
+    (dir, copies[0].clone(), key, listeners)
 }
 
 /// A socket beyond loopback opened after start goes around the edge, however the service
@@ -710,7 +712,7 @@ fn a_hidden_listener_beyond_loopback_is_caught() {
     let _one = ONE_WATCH_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (edge, key, listeners) = listeners_setup();
+    let (_dir, edge, key, listeners) = listeners_setup();
     for mode in [
         "leader-exits",
         "own-table",
@@ -721,7 +723,6 @@ fn a_hidden_listener_beyond_loopback_is_caught() {
         let (mut process, said) = edge_in_front_of_listeners(&edge, &key, &listeners, mode);
         support::assert_stopped_for_the_late_listener(&mut process, &said, mode);
     }
-    let _ = std::fs::remove_dir_all(key.parent().unwrap());
 }
 
 /// The watch never stops an innocent service: a UDP socket connected to one server (as a DNS
@@ -732,7 +733,7 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
     let _one = ONE_WATCH_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (edge, key, listeners) = listeners_setup();
+    let (_dir, edge, key, listeners) = listeners_setup();
     let (mut process, said) = edge_in_front_of_listeners(&edge, &key, &listeners, "udp-client");
     assert!(
         says(&said, "innocent socket on ", 60),
@@ -772,7 +773,6 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
     wait_exit(&mut process);
     let _ = outside.kill();
     let _ = outside.wait();
-    let _ = std::fs::remove_dir_all(key.parent().unwrap());
 }
 
 /// With `--isolate-network` the service has a network namespace of its own, loopback only: a
@@ -787,8 +787,8 @@ fn isolate_network_puts_every_listener_out_of_reach() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let edge = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
     let me = std::env::current_exe().unwrap();
-    let (key, copies) = reachable_by_nobody(&[&edge, &me]);
-    let listeners = compile_listeners(key.parent().unwrap());
+    let (dir, key, copies) = reachable_by_nobody(&[&edge, &me]);
+    let listeners = compile_listeners(&dir);
     let start = |service: &[&std::ffi::OsStr]| {
         let mut command = std::process::Command::new(&copies[0]);
         command
@@ -807,7 +807,6 @@ fn isolate_network_puts_every_listener_out_of_reach() {
         let said = said.lock().unwrap().clone();
         assert!(said.contains("needs user namespaces"), "{said}");
         eprintln!("skipped: this machine keeps user namespaces from ordinary users: {said}");
-        let _ = std::fs::remove_dir_all(key.parent().unwrap());
         return;
     }
     let late: std::net::SocketAddr = said
@@ -863,5 +862,4 @@ fn isolate_network_puts_every_listener_out_of_reach() {
     });
     signal(process.id(), libc::SIGTERM);
     wait_exit(&mut process);
-    let _ = std::fs::remove_dir_all(key.parent().unwrap());
 }

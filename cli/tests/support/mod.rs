@@ -10,13 +10,62 @@ use std::time::{Duration, Instant};
 use scw_private::testing::KeyPair;
 
 /// Test-only key pair A, written where `--key` can read it.
+///
+/// One file in Cargo's scratch directory for tests (under `target/`, so `cargo clean` takes
+/// it), whatever the number of runs: a process writes its own copy and renames it over the
+/// shared one, so a test binary running beside another never reads half a key.
 pub fn key_file() -> &'static PathBuf {
     static FILE: OnceLock<PathBuf> = OnceLock::new();
     FILE.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("scw-jwt-edge-{}.pem", std::process::id()));
-        write_private(&path, &keys().private_pem());
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let path = dir.join("edge-test-key-a.pem");
+        let own = dir.join(format!("edge-test-key-a.pem.{}", std::process::id()));
+        write_private(&own, &keys().private_pem());
+        std::fs::rename(&own, &path).unwrap();
         path
     })
+}
+
+/// A path under the system's temporary directory that is removed, with all it holds, when
+/// dropped: when its test ends, failed or not, so that test runs leave nothing in `/tmp`.
+/// Nothing is created at the path.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// `scw-jwt-<what>-<pid>-<n>`: unique to this call in this process, and cleared of what
+    /// an earlier process of the same pid may have left.
+    pub fn new(what: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("scw-jwt-{what}-{}-{n}", std::process::id()));
+        let scratch = Self(path);
+        scratch.remove();
+        scratch
+    }
+
+    fn remove(&self) {
+        let _ = std::fs::remove_dir_all(&self.0).or_else(|_| std::fs::remove_file(&self.0));
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for Scratch {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        self.remove();
+    }
 }
 
 /// Writes a file that holds secrets as the edge requires it: readable by its owner alone.
