@@ -12,7 +12,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 mod support;
-use support::{Scratch, edge_with_output, key_file, keys, says, signal, wait_exit, write_private};
+use support::{
+    Scratch, edge_with_output, has_a_live_thread, key_file, keys, says, signal, state_and_group,
+    wait_exit, write_private,
+};
 
 const NS: &str = "11111111-aaaa-4aaa-8aaa-0000000000e1";
 const CT: &str = "22222222-bbbb-4bbb-8bbb-0000000000e1";
@@ -412,28 +415,6 @@ fn group_members(group: u32) -> Vec<u32> {
             (pgrp == group && has_a_live_thread(pid)).then_some(pid)
         })
         .collect()
-}
-
-/// The state letter and process group in a `stat` file: `pid (comm) state ppid pgrp ...`, where
-/// `comm` may hold spaces and parentheses.
-fn state_and_group(stat_file: &std::path::Path) -> Option<(String, u32)> {
-    let stat = std::fs::read_to_string(stat_file).ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    Some((fields.first()?.to_string(), fields.get(2)?.parse().ok()?))
-}
-
-/// Whether a thread of `pid` has not exited yet. A zombie has exited, only its parent's wait is
-/// missing; but the main thread of a killed multithreaded process can be a zombie while its other
-/// threads are still tearing down, and they hold its descriptors (its listening socket) until the
-/// last one is gone. So every thread counts, not only the one `/proc/{pid}/stat` describes.
-fn has_a_live_thread(pid: u32) -> bool {
-    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return false;
-    };
-    threads.filter_map(Result::ok).any(|thread| {
-        state_and_group(&thread.path().join("stat"))
-            .is_some_and(|(state, _)| state != "Z" && state != "X")
-    })
 }
 
 /// Waits up to 5 seconds for the group to be gone and the service's port to be free.

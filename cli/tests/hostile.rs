@@ -58,11 +58,8 @@ fn end_all(marker: &str) {
 
 /// Neither a zombie nor gone.
 fn is_live(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-        stat.rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next())
-            .is_some_and(|state| state != "Z" && state != "X")
-    })
+    support::state_and_group(format!("/proc/{pid}/stat").as_ref())
+        .is_some_and(|(state, _)| state != "Z" && state != "X")
 }
 
 /// A `timespec` of `millis` milliseconds.
@@ -172,6 +169,51 @@ fn a_fork_chain_never_outlives_the_edge() {
             "run {run}: {survivors:?} outlived the edge"
         );
     }
+}
+
+/// A process whose main thread has exited while another thread runs on reads as a zombie in
+/// `/proc/<pid>/stat`, as one that has exited does; yet it runs. It does not outlive the edge,
+/// nor keep the edge's freeze from completing (which would hold the edge's exit to its limit).
+#[test]
+fn a_process_whose_main_thread_exited_does_not_outlive_the_edge() {
+    let _one = ONE_WATCH_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = Scratch::new("leaderless");
+    std::fs::create_dir_all(&dir).unwrap();
+    let listeners = compile_listeners(&dir);
+    let (mut process, said) =
+        edge_with_output(&[], &[listeners.to_str().unwrap(), "leaderless"], &[]);
+    assert!(
+        says(&said, "leaderless child ", 60),
+        "{}",
+        said.lock().unwrap()
+    );
+    let child: u32 = said
+        .lock()
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("leaderless child "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    // What the test is about: the main thread is a zombie, the process is not.
+    assert!(!is_live(child) && support::has_a_live_thread(child));
+    signal(process.id(), libc::SIGTERM);
+    wait_exit(&mut process);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while support::has_a_live_thread(child) {
+        if Instant::now() > deadline {
+            signal(child, libc::SIGKILL);
+            panic!("{child} outlived the edge");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !said.lock().unwrap().contains("did not all stop"),
+        "{}",
+        said.lock().unwrap()
+    );
 }
 
 /// Test-only: the IAM secret key the edge is given in `the_service_reads_none_of_the_edge_s_secrets`.

@@ -51,7 +51,8 @@ struct Process {
     /// enough: it can be a zombie (it called `pthread_exit`, or it died first of a SIGKILL) while
     /// other threads still run and hold the process's sockets.
     zombie: bool,
-    /// Stopped by a signal (`T`): it cannot fork until something continues it.
+    /// Stopped by a signal (`T`): it cannot fork until something continues it. For a process
+    /// whose main thread is a zombie, every other thread is.
     stopped: bool,
 }
 
@@ -77,14 +78,23 @@ fn reading() -> (HashMap<libc::pid_t, Process>, bool) {
             // `pid (comm) state ppid ...`; `comm` may hold spaces and parentheses.
             let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
             let state = fields.next()?;
-            let zombie = state == "Z" && !has_a_live_thread(pid);
             let parent = fields.next()?.parse().ok()?;
+            // A zombie main thread says nothing of the others: then they say.
+            let (zombie, stopped) = if state == "Z" {
+                let live = live_thread_states(pid);
+                (
+                    live.is_empty(),
+                    !live.is_empty() && live.iter().all(|s| s == "T"),
+                )
+            } else {
+                (false, state == "T")
+            };
             Some((
                 pid,
                 Process {
                     parent,
                     zombie,
-                    stopped: state == "T",
+                    stopped,
                 },
             ))
         })
@@ -92,19 +102,19 @@ fn reading() -> (HashMap<libc::pid_t, Process>, bool) {
     (processes, vanished)
 }
 
-/// Whether any thread of `pid` is neither a zombie nor dead. Read only for a process whose main
-/// thread is a zombie, which is rare and short-lived.
-fn has_a_live_thread(pid: libc::pid_t) -> bool {
+/// The states of the threads of `pid` that are neither zombies nor dead. Read only for a
+/// process whose main thread is a zombie, which is rare and short-lived.
+fn live_thread_states(pid: libc::pid_t) -> Vec<String> {
     let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return false;
+        return Vec::new();
     };
-    threads.filter_map(Result::ok).any(|thread| {
-        std::fs::read_to_string(thread.path().join("stat")).is_ok_and(|stat| {
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().next())
-                .is_some_and(|state| state != "Z" && state != "X")
+    threads
+        .filter_map(|thread| {
+            let stat = std::fs::read_to_string(thread.ok()?.path().join("stat")).ok()?;
+            let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
+            (state != "Z" && state != "X").then(|| state.to_owned())
         })
-    })
+        .collect()
 }
 
 /// The processes below `root`, zombies included, from one reading of `/proc`.
@@ -157,6 +167,12 @@ pub(super) fn kill_all(service: libc::pid_t) {
         }
         // Time for the signals to land before the next reading; a freeze takes a few.
         std::thread::sleep(Duration::from_millis(1));
+    }
+    if !freeze.is_complete() {
+        errln!(
+            "scw-jwt edge: the service's processes did not all stop within {} s; killing those found",
+            KILL_ALL_LIMIT.as_secs()
+        );
     }
     loop {
         let alive = live_descendants(&processes());
@@ -400,9 +416,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_running_process_has_a_live_thread_and_an_exited_one_has_none() {
+    fn a_running_or_stopped_process_has_a_live_thread_and_an_exited_one_has_none() {
         let this = libc::pid_t::try_from(std::process::id()).unwrap();
-        assert!(has_a_live_thread(this));
+        assert!(!live_thread_states(this).is_empty());
         // A process of one sleeping thread: this one's threads come and go with the other
         // tests, and one that is exiting reads as dead (`X`) for a moment.
         let mut sleeping = std::process::Command::new("sleep")
@@ -410,7 +426,14 @@ mod tests {
             .spawn()
             .unwrap();
         let sleeping_pid = libc::pid_t::try_from(sleeping.id()).unwrap();
-        assert!(has_a_live_thread(sleeping_pid));
+        assert!(!live_thread_states(sleeping_pid).is_empty());
+        // Stopped, its thread still lives, and says so.
+        signal(sleeping_pid, libc::SIGSTOP);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while live_thread_states(sleeping_pid) != ["T"] {
+            assert!(Instant::now() < deadline, "`sleep` did not stop");
+            std::thread::sleep(Duration::from_millis(10));
+        }
         sleeping.kill().unwrap();
         sleeping.wait().unwrap();
 
@@ -422,9 +445,12 @@ mod tests {
             assert!(Instant::now() < deadline, "`true` did not exit");
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(!has_a_live_thread(pid));
+        assert!(live_thread_states(pid).is_empty());
         child.wait().unwrap();
-        assert!(!has_a_live_thread(pid), "a reaped process has no threads");
+        assert!(
+            live_thread_states(pid).is_empty(),
+            "a reaped process has no threads"
+        );
     }
 
     /// A listener of a process outside the service's tree is not the service's, even one of

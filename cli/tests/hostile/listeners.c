@@ -18,6 +18,14 @@
  *   outside       no edge: run beside it, not under it, as this user, it listens on 0.0.0.0
  *   outside-brief the same, and exits at once: its listener is gone by the edge's next look
  *
+ * and one that hides no listener, but a process from the edge's way out:
+ *
+ *   leaderless    forks a child that leaves the service's session (so no signal to the
+ *                 service's group reaches it) and whose main thread calls pthread_exit while
+ *                 a second thread lives on, printing `leaderless child <pid>`:
+ *                 `/proc/<pid>/stat` reads as a zombie's, yet the child runs, and must not
+ *                 outlive the edge
+ *
  * Test-only code: errors end the process with a message.
  */
 #define _GNU_SOURCE
@@ -62,6 +70,16 @@ static int open_socket(int type, in_addr_t ip, int port, const char *kind) {
 
 static int late_listener(void) {
     return open_socket(SOCK_STREAM, htonl(INADDR_ANY), 0, "late listener");
+}
+
+/* The second thread of the leaderless child: says who it is once its leader is gone. */
+static void *leaderless_thread(void *unused) {
+    (void)unused;
+    usleep(200 * 1000); /* the leader exits first */
+    printf("leaderless child %d\n", (int)getpid());
+    fflush(stdout);
+    for (;;) pause();
+    return NULL;
 }
 
 static void *thread_main(void *unused) {
@@ -111,6 +129,15 @@ int main(int argc, char **argv) {
         pthread_t thread;
         if (pthread_create(&thread, NULL, thread_main, NULL) != 0) fail("pthread_create");
         if (strcmp(mode, "leader-exits") == 0) pthread_exit(NULL);
+    } else if (strcmp(mode, "leaderless") == 0) {
+        pid_t child = fork();
+        if (child < 0) fail("fork");
+        if (child == 0) {
+            if (setsid() < 0) fail("setsid");
+            pthread_t thread;
+            if (pthread_create(&thread, NULL, leaderless_thread, NULL) != 0) fail("pthread_create");
+            pthread_exit(NULL);
+        }
     } else if (strcmp(mode, "in-flight") == 0) {
         int pair[2];
         if (socketpair(AF_UNIX, SOCK_DGRAM, 0, pair) != 0) fail("socketpair");

@@ -85,6 +85,28 @@ pub fn keys() -> &'static KeyPair {
     })
 }
 
+/// The state letter and process group in a `stat` file: `pid (comm) state ppid pgrp ...`, where
+/// `comm` may hold spaces and parentheses.
+pub fn state_and_group(stat_file: &std::path::Path) -> Option<(String, u32)> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some((fields.first()?.to_string(), fields.get(2)?.parse().ok()?))
+}
+
+/// Whether a thread of `pid` has not exited yet. A zombie has exited, only its parent's wait is
+/// missing; but the main thread of a killed multithreaded process can be a zombie while its other
+/// threads are still tearing down, and they hold its descriptors (its listening socket) until the
+/// last one is gone. So every thread counts, not only the one `/proc/{pid}/stat` describes.
+pub fn has_a_live_thread(pid: u32) -> bool {
+    let Ok(threads) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    threads.filter_map(Result::ok).any(|thread| {
+        state_and_group(&thread.path().join("stat"))
+            .is_some_and(|(state, _)| state != "Z" && state != "X")
+    })
+}
+
 pub fn signal(pid: u32, signal: libc::c_int) {
     // SAFETY: `kill` has no memory-safety preconditions.
     unsafe { libc::kill(libc::pid_t::try_from(pid).unwrap(), signal) };
