@@ -56,6 +56,26 @@ struct Process {
     stopped: bool,
 }
 
+impl Process {
+    /// A process from the state letter of its `stat`. A zombie main thread says nothing of the
+    /// other threads: then `live_threads`, the states of those that have not exited, says.
+    fn new(parent: libc::pid_t, state: &str, live_threads: impl FnOnce() -> Vec<String>) -> Self {
+        if state != "Z" {
+            return Self {
+                parent,
+                zombie: false,
+                stopped: state == "T",
+            };
+        }
+        let live = live_threads();
+        Self {
+            parent,
+            zombie: live.is_empty(),
+            stopped: !live.is_empty() && live.iter().all(|state| state == "T"),
+        }
+    }
+}
+
 /// Every process of the machine this user can see, by pid.
 fn processes() -> HashMap<libc::pid_t, Process> {
     reading().0
@@ -79,24 +99,7 @@ fn reading() -> (HashMap<libc::pid_t, Process>, bool) {
             let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
             let state = fields.next()?;
             let parent = fields.next()?.parse().ok()?;
-            // A zombie main thread says nothing of the others: then they say.
-            let (zombie, stopped) = if state == "Z" {
-                let live = live_thread_states(pid);
-                (
-                    live.is_empty(),
-                    !live.is_empty() && live.iter().all(|s| s == "T"),
-                )
-            } else {
-                (false, state == "T")
-            };
-            Some((
-                pid,
-                Process {
-                    parent,
-                    zombie,
-                    stopped,
-                },
-            ))
+            Some((pid, Process::new(parent, state, || live_thread_states(pid))))
         })
         .collect();
     (processes, vanished)
@@ -451,6 +454,27 @@ mod tests {
             live_thread_states(pid).is_empty(),
             "a reaped process has no threads"
         );
+    }
+
+    #[test]
+    fn a_process_is_stopped_or_gone_by_its_threads_when_its_main_thread_is_a_zombie() {
+        let read = |state: &str, live: &[&str]| {
+            let live: Vec<String> = live.iter().map(|s| (*s).to_owned()).collect();
+            let process = Process::new(1, state, || live);
+            (process.zombie, process.stopped)
+        };
+        let unread = |state: &str| {
+            let process = Process::new(1, state, || panic!("threads read for {state}"));
+            (process.zombie, process.stopped)
+        };
+        // (zombie, stopped)
+        assert_eq!(unread("R"), (false, false));
+        assert_eq!(unread("S"), (false, false));
+        assert_eq!(unread("T"), (false, true));
+        assert_eq!(read("Z", &[]), (true, false), "every thread has exited");
+        assert_eq!(read("Z", &["S"]), (false, false), "pthread_exit in main");
+        assert_eq!(read("Z", &["T", "T"]), (false, true));
+        assert_eq!(read("Z", &["T", "R"]), (false, false), "one thread runs");
     }
 
     /// A listener of a process outside the service's tree is not the service's, even one of
