@@ -579,6 +579,9 @@ mod tests {
             (StatusCode::BAD_REQUEST, "3"),
             (StatusCode::REQUEST_TIMEOUT, "4"),
             (StatusCode::BAD_GATEWAY, "14"),
+            (StatusCode::METHOD_NOT_ALLOWED, "12"),
+            // No status of its own: what a gRPC client makes of an unexpected one.
+            (StatusCode::INTERNAL_SERVER_ERROR, "2"),
         ] {
             let response = reply(true, status, "forbidden", "no credential");
             assert_eq!(response.status(), 200);
