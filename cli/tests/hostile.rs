@@ -287,10 +287,18 @@ fn snooping_service() {
 /// any process's memory. Run as root (as CI is), they run the edge as `nobody`.
 const NOBODY: u32 = 65534;
 
-/// A directory `nobody` can read (removed when the guard is dropped), holding copies of
-/// `files` it can run, and the test key as its own file: the checkout may sit where `nobody`
-/// cannot go (`/root`). Returns the directory, the key and the copies.
-fn reachable_by_nobody(
+/// The user `isolate_network_puts_every_listener_out_of_reach` runs the edge as under root. Not
+/// `nobody`: the kernel shows an id that a user namespace does not map as 65534 (the overflow
+/// id), so as `nobody` a service whose id maps were never written would look as if it kept its
+/// ids. An id of no account: the test needs none.
+const ISOLATED: u32 = 4242;
+
+/// A directory every user can read (removed when the guard is dropped), holding copies of
+/// `files` every user can run, and the test key as a file of its own that, under root, is
+/// `user`'s: the checkout may sit where other users cannot go (`/root`). Returns the
+/// directory, the key and the copies.
+fn reachable_by(
+    user: u32,
     files: &[&std::path::Path],
 ) -> (Scratch, std::path::PathBuf, Vec<std::path::PathBuf>) {
     use std::os::unix::fs::PermissionsExt as _;
@@ -308,7 +316,10 @@ fn reachable_by_nobody(
         .collect();
     let key = dir.join("edge-key.pem");
     support::write_private(&key, &support::keys().private_pem());
-    std::os::unix::fs::chown(&key, Some(NOBODY), Some(NOBODY)).unwrap();
+    // SAFETY: `geteuid` has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&key, Some(user), Some(user)).unwrap();
+    }
     (dir, key, copies)
 }
 
@@ -324,7 +335,7 @@ fn the_service_reads_none_of_the_edge_s_secrets() {
     let edge_binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
     let me = std::env::current_exe().unwrap();
     let (_dir, key, binaries) = if root {
-        let (dir, key, copies) = reachable_by_nobody(&[&edge_binary, &me]);
+        let (dir, key, copies) = reachable_by(NOBODY, &[&edge_binary, &me]);
         (Some(dir), key, copies)
     } else {
         (None, support::key_file().clone(), vec![edge_binary, me])
@@ -711,17 +722,17 @@ fn edge_in_front_of_listeners(
         .arg("--")
         .arg(listeners)
         .arg(mode);
-    unprivileged(&mut command);
+    unprivileged(&mut command, NOBODY);
     support::with_output(command)
 }
 
-/// Runs `command` as `nobody` when the tests run as root.
-fn unprivileged(command: &mut std::process::Command) {
+/// Runs `command` as `user` (ids and group) when the tests run as root.
+fn unprivileged(command: &mut std::process::Command, user: u32) {
     use std::os::unix::process::CommandExt as _;
     // SAFETY: `geteuid` has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         // std drops root's supplementary groups with the uid.
-        command.uid(NOBODY).gid(NOBODY);
+        command.uid(user).gid(user);
     }
 }
 
@@ -739,7 +750,7 @@ fn listeners_setup() -> (
     std::path::PathBuf,
 ) {
     let edge = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
-    let (dir, key, copies) = reachable_by_nobody(&[&edge]);
+    let (dir, key, copies) = reachable_by(NOBODY, &[&edge]);
     let listeners = compile_listeners(&dir);
     (dir, copies[0].clone(), key, listeners)
 }
@@ -784,7 +795,7 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
     );
     let mut outside = std::process::Command::new(&listeners);
     outside.arg("outside");
-    unprivileged(&mut outside);
+    unprivileged(&mut outside, NOBODY);
     let (mut outside, outside_said) = support::with_output(outside);
     assert!(
         says(&outside_said, "innocent socket on ", 10),
@@ -798,7 +809,7 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
     while Instant::now() < deadline {
         let mut brief = std::process::Command::new(&listeners);
         brief.arg("outside-brief");
-        unprivileged(&mut brief);
+        unprivileged(&mut brief, NOBODY);
         assert!(brief.status().unwrap().success());
     }
     assert!(
@@ -819,8 +830,8 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
 
 /// With `--isolate-network` the service has a network namespace of its own, loopback only: a
 /// listener it opens on `0.0.0.0` is out of reach of this machine's network, so the edge lets
-/// it be, and still reaches the service itself. Run as the user a developer is (`nobody` under
-/// root). Where the machine keeps user namespaces from ordinary users, the mode cannot run,
+/// it be, and still reaches the service itself; the service keeps the edge's user and group
+/// ids. Run as the user a developer is (one of no account under root). Where the machine keeps user namespaces from ordinary users, the mode cannot run,
 /// and the test says so and stops.
 #[test]
 fn isolate_network_puts_every_listener_out_of_reach() {
@@ -829,7 +840,7 @@ fn isolate_network_puts_every_listener_out_of_reach() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let edge = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
     let me = std::env::current_exe().unwrap();
-    let (dir, key, copies) = reachable_by_nobody(&[&edge, &me]);
+    let (dir, key, copies) = reachable_by(ISOLATED, &[&edge, &me]);
     let listeners = compile_listeners(&dir);
     let start = |service: &[&std::ffi::OsStr]| {
         let mut command = std::process::Command::new(&copies[0]);
@@ -839,7 +850,7 @@ fn isolate_network_puts_every_listener_out_of_reach() {
             .arg("--")
             .args(service)
             .env("SCW_JWT_TEST_RECORDER", "1");
-        unprivileged(&mut command);
+        unprivileged(&mut command, ISOLATED);
         support::with_output(command)
     };
 
@@ -880,14 +891,40 @@ fn isolate_network_puts_every_listener_out_of_reach() {
     signal(process.id(), libc::SIGTERM);
     wait_exit(&mut process);
 
-    // The service itself is reached through the edge, over HTTP/1.1 and over HTTP/2.
+    // The service itself is reached through the edge, over HTTP/1.1 and over HTTP/2. It
+    // listens a second late, so the edge's first probes through the namespace find no one
+    // (the connector's refusals), as for a service that starts slowly. It keeps the edge's
+    // ids: its user namespace maps them to themselves; an id it did not map would read as the
+    // overflow id, which the edge's are not.
     let service = [
+        "sh".as_ref(),
+        "-c".as_ref(),
+        r#"echo "ids $(id -u) $(id -g)"; sleep 1; exec "$0" recording_service --exact"#.as_ref(),
         copies[1].as_os_str(),
-        "recording_service".as_ref(),
-        "--exact".as_ref(),
     ];
     let (mut process, said) = start(&service);
     let front = front(&said);
+    let ids = said
+        .lock()
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("ids "))
+        .unwrap_or_else(|| panic!("{}", said.lock().unwrap()))
+        .to_owned();
+    // SAFETY: `geteuid` and `getegid` have no preconditions.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let edge_ids = if uid == 0 {
+        format!("{ISOLATED} {ISOLATED}")
+    } else {
+        format!("{uid} {gid}")
+    };
+    assert_eq!(ids, edge_ids);
+    let overflow = std::fs::read_to_string("/proc/sys/kernel/overflowuid").unwrap();
+    assert_ne!(
+        ids.split(' ').next(),
+        Some(overflow.trim()),
+        "a test that proves nothing"
+    );
     let response = tests::blocking::send(front, "GET", "/", &[("X-Auth-Token", &token())], "");
     assert_eq!(response.status, 200, "{response:?}");
     let runtime = tokio::runtime::Runtime::new().unwrap();
