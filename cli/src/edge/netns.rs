@@ -236,12 +236,14 @@ fn receive_socket(pair: &UnixDatagram) -> io::Result<std::net::TcpStream> {
             ))
         }
     };
-    match fd {
-        // SAFETY: SCM_RIGHTS put a new descriptor in this process, owned by no one else.
-        Some(fd) => Ok(std::net::TcpStream::from(unsafe {
-            OwnedFd::from_raw_fd(fd)
-        })),
-        None => Err(io::Error::from_raw_os_error(i32::from_ne_bytes(status))),
+    // SAFETY: SCM_RIGHTS put a new descriptor in this process, owned by no one else.
+    let fd = fd.map(|fd| unsafe { OwnedFd::from_raw_fd(fd) });
+    match (fd, i32::from_ne_bytes(status)) {
+        (Some(fd), 0) => Ok(std::net::TcpStream::from(fd)),
+        (None, 0) => Err(io::Error::other("the connector sent no socket")),
+        // A descriptor that comes with an error is closed unused: only a connected socket,
+        // sent as one, is ever read or written.
+        (_, status) => Err(io::Error::from_raw_os_error(status)),
     }
 }
 
@@ -299,4 +301,34 @@ fn send_socket(pair: &UnixDatagram, fd: RawFd, status: i32) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the edge takes from the connector: a socket sent as connected, never one that
+    /// comes with an error, and the error when none comes.
+    #[test]
+    fn only_a_socket_sent_without_an_error_is_taken() {
+        let (connector, edge) = UnixDatagram::pair().unwrap();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let address = listener.local_addr().unwrap();
+        let socket = std::net::TcpStream::connect(address).unwrap();
+
+        send_socket(&connector, socket.as_raw_fd(), 0).unwrap();
+        let taken = receive_socket(&edge).unwrap();
+        assert_eq!(taken.peer_addr().unwrap(), address);
+
+        send_socket(&connector, socket.as_raw_fd(), libc::ECONNREFUSED).unwrap();
+        let refused = receive_socket(&edge).unwrap_err();
+        assert_eq!(refused.raw_os_error(), Some(libc::ECONNREFUSED));
+
+        send_socket(&connector, -1, libc::ECONNREFUSED).unwrap();
+        let refused = receive_socket(&edge).unwrap_err();
+        assert_eq!(refused.raw_os_error(), Some(libc::ECONNREFUSED));
+
+        send_socket(&connector, -1, 0).unwrap();
+        assert!(receive_socket(&edge).is_err(), "no socket and no error");
+    }
 }
