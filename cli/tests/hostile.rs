@@ -328,8 +328,6 @@ fn reachable_by(
 /// without the key, handing it over through a pipe, and is not dumpable.
 #[test]
 fn the_service_reads_none_of_the_edge_s_secrets() {
-    use std::os::unix::process::CommandExt as _;
-
     // SAFETY: `geteuid` has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     let edge_binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_scw-jwt"));
@@ -352,10 +350,7 @@ fn the_service_reads_none_of_the_edge_s_secrets() {
             .arg(&binaries[1])
             .args(["snooping_service", "--exact", "--nocapture"])
             .env("SCW_JWT_TEST_SNOOP", "1");
-        if root {
-            // std drops root's supplementary groups with the uid.
-            edge.uid(NOBODY).gid(NOBODY);
-        }
+        unprivileged(&mut edge, NOBODY);
         let (mut process, said) = support::with_output(edge);
         assert!(
             says(&said, "snoop done", 60),
@@ -831,8 +826,8 @@ fn a_client_socket_or_another_process_s_listener_never_counts() {
 /// With `--isolate-network` the service has a network namespace of its own, loopback only: a
 /// listener it opens on `0.0.0.0` is out of reach of this machine's network, so the edge lets
 /// it be, and still reaches the service itself; the service keeps the edge's user and group
-/// ids. Run as the user a developer is (one of no account under root). Where the machine keeps user namespaces from ordinary users, the mode cannot run,
-/// and the test says so and stops.
+/// ids. Run as the user a developer is (one of no account under root). Where the machine keeps
+/// user namespaces from ordinary users, the mode cannot run, and the test says so and stops.
 #[test]
 fn isolate_network_puts_every_listener_out_of_reach() {
     let _one = ONE_WATCH_AT_A_TIME

@@ -497,12 +497,9 @@ mod tests {
         );
     }
 
+    /// A process of one thread: a zombie main thread means none lives.
     fn process(parent: libc::pid_t, state: &str) -> Process {
-        Process {
-            parent,
-            zombie: state == "Z",
-            stopped: state == "T",
-        }
+        Process::new(parent, state, Vec::new)
     }
 
     /// A process in a reading of `/proc`: its pid, its parent's, and its state.
